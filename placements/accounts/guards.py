@@ -1,0 +1,42 @@
+"""Access rules. Every route states who may use it; a route that states nothing is refused.
+
+Routes declare `opt=access(...)`. The app-wide `access_guard` enforces it, so forgetting the
+rule denies access instead of granting it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+
+from placements.accounts.models import Role, User
+
+PUBLIC: dict[str, Any] = {"public": True}
+
+
+def access(*roles: Role) -> dict[str, Any]:
+    """The `opt` of a route that the given roles (all signed-in roles when none) may use."""
+    return {"roles": frozenset(roles or Role)}
+
+
+def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    if handler.opt.get("public"):
+        return
+    roles = handler.opt.get("roles")
+    if not roles:
+        raise PermissionDeniedException("This page has no access rule")
+    user = connection.scope.get("user")
+    if not isinstance(user, User):
+        raise NotAuthorizedException("Sign in to continue")
+    if user.role not in roles:
+        raise PermissionDeniedException("Your account cannot use this page")
+
+
+def development_only(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    from placements.settings import get_settings
+
+    if get_settings().production:
+        raise PermissionDeniedException("Not available in production")

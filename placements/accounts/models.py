@@ -1,0 +1,84 @@
+"""Users, their one role, and the single-use tokens that let them set a password."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from advanced_alchemy.base import UUIDAuditBase, UUIDBase
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from placements.types import enum_column
+
+if TYPE_CHECKING:
+    from employers.models import Employer
+    from schools.models import School
+
+
+class Role(enum.StrEnum):
+    COORDINATOR = "coordinator"
+    SCHOOL_STAFF = "school_staff"
+    EMPLOYER_USER = "employer_user"
+
+    @property
+    def label(self) -> str:
+        return {
+            "coordinator": "Programme coordinator",
+            "school_staff": "School staff",
+            "employer_user": "Employer",
+        }[self.value]
+
+
+class User(UUIDAuditBase):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        # Exactly one role, and the tenant that role belongs to: nothing else.
+        CheckConstraint(
+            "(role = 'coordinator' AND school_id IS NULL AND employer_id IS NULL)"
+            " OR (role = 'school_staff' AND school_id IS NOT NULL AND employer_id IS NULL)"
+            " OR (role = 'employer_user' AND employer_id IS NOT NULL AND school_id IS NULL)",
+            name="role_tenant",
+        ),
+    )
+
+    email: Mapped[str] = mapped_column(String(320), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    password_hash: Mapped[str | None] = mapped_column(String(200), default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    school_id: Mapped[UUID | None] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    employer_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("employer.id", ondelete="CASCADE"), index=True
+    )
+    last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    school: Mapped[School | None] = relationship(lazy="raise")
+    employer: Mapped[Employer | None] = relationship(lazy="raise")
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.is_active and self.password_hash is not None
+
+
+class TokenPurpose(enum.StrEnum):
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+    INVITATION = "invitation"
+
+
+class AccountToken(UUIDBase):
+    """A single-use secret sent by email; only its hash is kept."""
+
+    __tablename__ = "account_token"
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(enum_column(TokenPurpose))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+
+    user: Mapped[User] = relationship(lazy="raise")

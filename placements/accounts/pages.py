@@ -1,0 +1,262 @@
+"""Pages for signing in and out, resetting a password, accepting an invitation, managing users."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers.models import Employer
+from placements.accounts.auth import start_session
+from placements.accounts.guards import PUBLIC, access
+from placements.accounts.models import Role, TokenPurpose, User
+from placements.accounts.passwords import password_problem
+from placements.accounts.services import (
+    AccountError,
+    Invitation,
+    TooManyAttempts,
+    authenticate,
+    find_valid_token,
+    invite_user,
+    request_password_reset,
+    set_password_with_token,
+)
+from placements.audit.services import record
+from placements.db import DbSession
+from placements.web.forms import FormErrors, form_values, render_form
+from placements.web.paging import Page, page_from_request
+from schools.models import School
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+def safe_next(target: str | None) -> str:
+    # Only a path on this site: an absolute URL here would make the sign-in page an open redirect.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+class SignInController(Controller):
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/sign-in", name="sign_in")
+    async def show(
+        self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+    ) -> Template | Redirect:
+        if request.scope.get("user"):
+            return Redirect(path="/")
+        return render_form("placements/sign_in.html", values={"next": safe_next(next)}, errors=FormErrors())
+
+    @post("/sign-in")
+    async def submit(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+        values = await form_values(request)
+        errors = FormErrors()
+        errors.email(values)
+        errors.require(values, "password", "Enter your password")
+        if errors:
+            return render_form("placements/sign_in.html", values=values, errors=errors)
+        try:
+            user = await authenticate(
+                db_session,
+                email=values["email"],
+                password=values["password"],
+                ip_address=client_ip(request),
+            )
+        except TooManyAttempts as exc:
+            await db_session.commit()  # the throttled attempt stays in the audit log
+            raise HTTPException(
+                status_code=HTTP_429_TOO_MANY_REQUESTS,
+                detail="Too many failed sign-in attempts. Wait 15 minutes, then try again.",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from exc
+        if user is None:
+            await db_session.commit()
+            errors.add("email", "Enter a correct email address and password")
+            return render_form("placements/sign_in.html", values=values, errors=errors)
+        start_session(request, user)
+        return Redirect(path=safe_next(values.get("next")), status_code=303)
+
+
+class SignOutController(Controller):
+    include_in_schema = False
+    opt = access()
+
+    @post("/sign-out")
+    async def sign_out(self, request: Request[Any, Any, Any], db_session: DbSession) -> Redirect:
+        await record(
+            db_session,
+            actor=request.user,
+            action="signed_out",
+            record_type="user",
+            record_id=request.user.id,
+            ip_address=client_ip(request),
+        )
+        request.clear_session()
+        return Redirect(path="/sign-in", status_code=303)
+
+
+class PasswordController(Controller):
+    """Password reset and invitation links: both end with the person choosing a password."""
+
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/password-reset")
+    async def ask(self) -> Template:
+        return render_form("placements/password_reset_request.html", values={}, errors=FormErrors())
+
+    @post("/password-reset")
+    async def send(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+        values = await form_values(request)
+        errors = FormErrors()
+        errors.email(values)
+        if errors:
+            return render_form("placements/password_reset_request.html", values=values, errors=errors)
+        await request_password_reset(db_session, email=values["email"], ip_address=client_ip(request))
+        # The same answer whether or not the address has an account.
+        return Template(
+            template_name="placements/password_reset_sent.html", context={"email": values["email"]}
+        )
+
+    @get("/password-reset/{token:str}")
+    async def reset_form(self, token: FromPath[str], db_session: DbSession) -> Template:
+        return await self._choose_form(db_session, token, TokenPurpose.PASSWORD_RESET)
+
+    @post("/password-reset/{token:str}")
+    async def reset(
+        self, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
+    ) -> Any:
+        return await self._choose(request, db_session, token, TokenPurpose.PASSWORD_RESET)
+
+    @get("/invitation/{token:str}")
+    async def invitation_form(self, token: FromPath[str], db_session: DbSession) -> Template:
+        return await self._choose_form(db_session, token, TokenPurpose.INVITATION)
+
+    @post("/invitation/{token:str}")
+    async def accept(
+        self, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
+    ) -> Any:
+        return await self._choose(request, db_session, token, TokenPurpose.INVITATION)
+
+    @staticmethod
+    async def _choose_form(db: AsyncSession, token: FromPath[str], purpose: TokenPurpose) -> Template:
+        found = await find_valid_token(db, token, purpose)
+        if found is None:
+            return Template(template_name="placements/link_expired.html", status_code=404)
+        return render_form(
+            "placements/choose_password.html", values={}, errors=FormErrors(), purpose=purpose.value
+        )
+
+    @staticmethod
+    async def _choose(
+        request: Request[Any, Any, Any], db: AsyncSession, token: FromPath[str], purpose: TokenPurpose
+    ) -> Any:
+        values = await form_values(request)
+        errors = FormErrors()
+        problem = password_problem(values.get("password", ""), values.get("confirm_password", ""))
+        if problem:
+            errors.add("password", problem)
+            return render_form(
+                "placements/choose_password.html", values={}, errors=errors, purpose=purpose.value
+            )
+        try:
+            await set_password_with_token(
+                db, token=token, purpose=purpose, password=values["password"], ip_address=client_ip(request)
+            )
+        except AccountError:
+            return Template(template_name="placements/link_expired.html", status_code=404)
+        flash(request, "Your password is set. Sign in with it now.", category="success")
+        return Redirect(path="/sign-in", status_code=303)
+
+
+class UsersController(Controller):
+    """Coordinators see every account and invite school staff, employer users and colleagues."""
+
+    path = "/users"
+    include_in_schema = False
+    opt = access(Role.COORDINATOR)
+
+    @get("/")
+    async def list_users(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+        paging = page_from_request(request)
+        total = await db_session.scalar(select(func.count()).select_from(User)) or 0
+        users = await db_session.scalars(
+            select(User).order_by(User.role, User.email).limit(paging.limit).offset(paging.offset)
+        )
+        return Template(
+            template_name="placements/users.html",
+            context={"users": list(users), "page": Page.of(paging, total, request)},
+        )
+
+    @get("/invite")
+    async def invite_form(self, db_session: DbSession) -> Template:
+        return await self._render_invite(db_session, {}, FormErrors())
+
+    @post("/invite")
+    async def invite(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+        values = await form_values(request)
+        errors = FormErrors()
+        errors.require(values, "name", "Enter the person's name")
+        errors.email(values)
+        role = values.get("role", "")
+        if role not in Role.__members__.values():
+            errors.add("role", "Select what the person does")
+        tenant = None
+        if role == Role.SCHOOL_STAFF:
+            tenant = await _find(db_session, School, values.get("school_id"))
+            if tenant is None:
+                errors.add("school_id", "Select the person's school")
+        elif role == Role.EMPLOYER_USER:
+            tenant = await _find(db_session, Employer, values.get("employer_id"))
+            if tenant is None:
+                errors.add("employer_id", "Select the person's employer")
+        if not errors:
+            invitation = Invitation(
+                email=values["email"],
+                name=values["name"],
+                role=Role(role),
+                school_id=tenant.id if isinstance(tenant, School) else None,
+                employer_id=tenant.id if isinstance(tenant, Employer) else None,
+            )
+            try:
+                await invite_user(
+                    db_session, invitation=invitation, actor=request.user, ip_address=client_ip(request)
+                )
+            except AccountError as exc:
+                errors.add(exc.field or "email", str(exc))
+        if errors:
+            return await self._render_invite(db_session, values, errors)
+        flash(request, f"Invitation sent to {values['email']}", category="success")
+        return Redirect(path="/users", status_code=303)
+
+    @staticmethod
+    async def _render_invite(db: AsyncSession, values: dict[str, str], errors: FormErrors) -> Template:
+        schools = (await db.execute(select(School.id, School.name).order_by(School.name))).all()
+        employers = (await db.execute(select(Employer.id, Employer.name).order_by(Employer.name))).all()
+        return render_form(
+            "placements/invite.html",
+            values=values,
+            errors=errors,
+            roles=list(Role),
+            schools=schools,
+            employers=employers,
+        )
+
+
+async def _find(db: AsyncSession, model: type[School] | type[Employer], raw_id: str | None) -> Any:
+    try:
+        return await db.get(model, UUID(raw_id or ""))
+    except ValueError:
+        return None

@@ -1,0 +1,115 @@
+"""The application factory: one place that assembles the service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.static_files import create_static_files_router
+
+from placements.accounts.api import AccountsApi
+from placements.accounts.auth import SESSION_STORE, session_auth
+from placements.accounts.guards import PUBLIC, access_guard
+from placements.accounts.pages import PasswordController, SignInController, SignOutController, UsersController
+from placements.audit.pages import AuditApi, AuditPages
+from placements.db import alchemy_config
+from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
+from placements.notifications.pages import SentEmailsPage
+from placements.settings import ROOT, Settings, get_settings
+from placements.store import database_store
+from placements.web.errors import exception_handlers
+from placements.web.pages import HealthController, HomeController
+from placements.web.security import add_security_headers
+from placements.web.templating import template_config
+from placements.web.transactions import transaction_middleware
+
+ROUTE_HANDLERS: list[Any] = [
+    SignInController,
+    SignOutController,
+    PasswordController,
+    UsersController,
+    AccountsApi,
+    AuditPages,
+    AuditApi,
+    SentEmailsPage,
+    HomeController,
+    HealthController,
+]
+
+
+def create_app(settings: Settings | None = None, *, queue: Queue | None = None) -> Litestar:
+    settings = settings or get_settings()
+    settings.check()
+    alchemy = alchemy_config(settings)
+
+    @asynccontextmanager
+    async def job_queue(_app: Litestar) -> AsyncIterator[None]:
+        active = queue or (
+            ArqQueue(settings.redis_url, settings.queue_name)
+            if settings.redis_url
+            else InProcessQueue(alchemy.create_session_maker())  # type: ignore[arg-type]
+        )
+        install_queue(active)
+        try:
+            yield
+        finally:
+            await active.close()
+            install_queue(None)
+
+    return Litestar(
+        route_handlers=[
+            *ROUTE_HANDLERS,
+            create_static_files_router(
+                path="/static",
+                directories=[ROOT / "static" / "dist"],
+                opt=PUBLIC,
+                include_in_schema=False,
+                name="static",
+            ),
+        ],
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        middleware=[
+            session_auth(settings).middleware,
+            transaction_middleware(alchemy.session_scope_key),
+        ],
+        before_send=[add_security_headers],
+        guards=[access_guard],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_secure=settings.secure_cookies,
+            cookie_samesite="lax",
+            safe_methods={"GET", "HEAD", "OPTIONS"},
+        ),
+        stores={
+            SESSION_STORE: database_store(alchemy, "sessions"),
+        },
+        template_config=template_config(),
+        openapi_config=OpenAPIConfig(
+            title="Placements",
+            version="0.1.0",
+            description="The JSON API of the council's work-placement service. "
+            "Sign in through /sign-in; send the csrftoken cookie back in the x-csrftoken header on writes.",
+            path="/schema",
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            render_plugins=[],
+            components=Components(
+                security_schemes={
+                    "session": SecurityScheme(
+                        type="apiKey", name="placements_session", security_scheme_in="cookie"
+                    )
+                }
+            ),
+            security=[{"session": []}],
+        ),
+        exception_handlers=exception_handlers,
+        lifespan=[job_queue],
+        state=State({"placements.alchemy": alchemy, "placements.settings": settings}),
+        debug=False,
+    )

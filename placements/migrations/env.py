@@ -1,0 +1,55 @@
+"""Alembic environment: migrations run over the service's own async engine."""
+
+import asyncio
+
+from advanced_alchemy.types import GUID, DateTimeUTC
+from alembic import context
+from sqlalchemy import JSON
+from sqlalchemy.engine import Connection
+
+from placements.models import metadata
+
+config = context.config
+
+
+def _render_item(type_: str, obj: object, _autogen: object) -> str | bool:
+    # Write advanced-alchemy's portable types by their short names, which every revision imports.
+    if type_ == "type":
+        if isinstance(obj, GUID):
+            return "sa.GUID(length=16)"
+        if isinstance(obj, DateTimeUTC):
+            return "sa.DateTimeUTC(timezone=True)"
+        if isinstance(obj, JSON):
+            return "sa.JsonB"
+    return False
+
+
+def _configure(**kwargs: object) -> None:
+    context.configure(
+        target_metadata=metadata,
+        version_table=config.version_table_name,
+        render_as_batch=True,  # SQLite can only alter a table by rebuilding it
+        compare_type=True,
+        render_item=_render_item,
+        **kwargs,
+    )
+
+
+def _run(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    async with config.engine.connect() as connection:
+        await connection.run_sync(_run)
+    await config.engine.dispose()
+
+
+if context.is_offline_mode():
+    _configure(url=config.db_url, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_online())

@@ -1,0 +1,29 @@
+"""Every mapped table, imported in one place so migrations and tests see the whole schema."""
+
+from advanced_alchemy.base import orm_registry
+
+from employers.models import Employer, Placement
+from matching.models import Round
+from placements.accounts.models import AccountToken, User
+from placements.audit.models import AuditEntry
+from placements.jobs.models import JobRecord
+from placements.notifications.models import OutboxMessage
+from placements.store import StoreEntry
+from schools.models import Pupil, School
+
+metadata = orm_registry.metadata
+
+__all__ = [
+    "AccountToken",
+    "AuditEntry",
+    "Employer",
+    "JobRecord",
+    "OutboxMessage",
+    "Placement",
+    "Pupil",
+    "Round",
+    "School",
+    "StoreEntry",
+    "User",
+    "metadata",
+]

@@ -1,0 +1,20 @@
+"""Queueing email: write it to the outbox in the caller's transaction, send it from a job."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from placements.clock import now
+from placements.jobs.queue import submit
+from placements.notifications.models import OutboxMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def queue_email(db: AsyncSession, *, to: str, subject: str, body: str) -> OutboxMessage:
+    message = OutboxMessage(to_address=to, subject=subject, body=body, created_at=now())
+    db.add(message)
+    await db.flush()
+    await submit(db, "send_email", message_id=str(message.id))
+    return message

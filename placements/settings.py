@@ -1,0 +1,111 @@
+"""Settings, read once from the environment (and a `.env` file beside the process)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
+
+
+class SettingsError(RuntimeError):
+    """The environment describes a service that must not start."""
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    use_tls: bool = True
+    sender: str = "Placements <placements@localhost>"
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'placements.sqlite3'}"
+    redis_url: str | None = None
+    queue_name: str = "placements:queue"
+    secret_key: str = DEFAULT_SECRET
+    environment: str = "development"
+    base_url: str = "http://127.0.0.1:8000"
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    session_max_age: int = 8 * 3600
+    sign_in_attempts: int = 5
+    sign_in_window: int = 15 * 60
+    token_max_age: int = 3600
+    invitation_max_age: int = 7 * 24 * 3600
+    sql_echo: bool = False
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.production or self.base_url.startswith("https://")
+
+    def check(self) -> None:
+        """Refuse settings that would make a production service unsafe."""
+        if self.environment not in {"development", "production"}:
+            raise SettingsError("PLACEMENTS_ENV must be 'development' or 'production'")
+        if self.production and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
+            raise SettingsError("production needs SECRET_KEY set to a random value of at least 32 characters")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual `postgres://` and `sqlite:///` spellings and pick the async drivers."""
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    return url
+
+
+def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
+    defaults = Settings()
+    smtp = SmtpSettings(
+        host=env.get("SMTP_HOST") or None,
+        port=int(env.get("SMTP_PORT") or 587),
+        username=env.get("SMTP_USERNAME") or None,
+        password=env.get("SMTP_PASSWORD") or None,
+        use_tls=_flag(env.get("SMTP_TLS"), default=True),
+        sender=env.get("SMTP_FROM") or SmtpSettings.sender,
+    )
+    return Settings(
+        database_url=normalise_database_url(env.get("DATABASE_URL") or defaults.database_url),
+        redis_url=env.get("REDIS_URL") or None,
+        queue_name=env.get("QUEUE_NAME") or defaults.queue_name,
+        secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET,
+        environment=(env.get("PLACEMENTS_ENV") or "development").strip().lower(),
+        base_url=(env.get("BASE_URL") or defaults.base_url).rstrip("/"),
+        smtp=smtp,
+        sql_echo=_flag(env.get("SQL_ECHO")),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    load_dotenv(Path.cwd() / ".env", override=False)
+    settings = settings_from_env()
+    settings.check()
+    return settings

@@ -1,0 +1,77 @@
+"""Error responses: friendly pages for people, JSON for the API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from advanced_alchemy.exceptions import AdvancedAlchemyError, DuplicateKeyError, NotFoundError
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.response import Redirect, Template
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    400: "There is a problem with the request",
+    401: "Sign in to continue",
+    403: "You cannot use this page",
+    404: "Page not found",
+    405: "Page not found",
+    409: "This clashes with something already saved",
+    413: "The file is too large",
+    429: "Too many attempts",
+    500: "Sorry, there is a problem with the service",
+    503: "Sorry, the service is unavailable",
+}
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    path = request.url.path
+    return path.startswith(("/api", "/schema", "/health")) or "text/html" not in request.headers.get(
+        "accept", ""
+    )
+
+
+def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
+    if isinstance(exc, HTTPException):
+        return exc.status_code, exc.detail, dict(exc.headers or {})
+    if isinstance(exc, NotFoundError):
+        return 404, "Not found", {}
+    if isinstance(exc, DuplicateKeyError):
+        return 409, "A record with these details already exists", {}
+    return 500, "Internal server error", {}
+
+
+def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    status, detail, headers = _status_and_detail(exc)
+    if status >= 500:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        detail = TITLES[500]
+    if wants_json(request):
+        body: dict[str, Any] = {"status_code": status, "detail": detail}
+        extra = getattr(exc, "extra", None)
+        if status == 400 and extra:
+            body["extra"] = extra
+        return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    if isinstance(exc, NotAuthorizedException):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(path=f"/sign-in?next={quote(target)}", status_code=303)
+    return Template(
+        template_name="placements/error.html",
+        context={
+            "status": status,
+            "title": TITLES.get(status, TITLES[400] if status < 500 else TITLES[500]),
+            "detail": detail,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+exception_handlers: dict[Any, Any] = {
+    HTTPException: handle_error,
+    AdvancedAlchemyError: handle_error,
+    Exception: handle_error,
+}

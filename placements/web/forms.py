@@ -1,0 +1,44 @@
+"""Small helpers for HTML forms: read the posted fields, collect messages per field."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request
+from litestar.response import Template
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class FormErrors(dict[str, str]):
+    """Messages keyed by field name, first problem per field wins."""
+
+    def add(self, field: str, message: str) -> None:
+        self.setdefault(field, message)
+
+    def require(self, values: dict[str, str], field: str, message: str) -> str:
+        value = values.get(field, "")
+        if not value:
+            self.add(field, message)
+        return value
+
+    def email(self, values: dict[str, str], field: str = "email") -> str:
+        value = self.require(values, field, "Enter an email address")
+        if value and (len(value) > 320 or not EMAIL.match(value)):
+            self.add(field, "Enter an email address in the correct format, like name@example.com")
+        return value
+
+
+async def form_values(request: Request[Any, Any, Any]) -> dict[str, str]:
+    form = await request.form()
+    return {key: str(value).strip() for key, value in form.items() if isinstance(value, str)}
+
+
+def render_form(template: str, *, values: dict[str, str], errors: FormErrors, **context: Any) -> Template:
+    """Show the form again with what the person typed and what is wrong; nothing was saved."""
+    return Template(
+        template_name=template,
+        context={"values": values, "errors": errors, **context},
+        status_code=400 if errors else 200,
+    )

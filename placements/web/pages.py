@@ -1,0 +1,81 @@
+"""The home page of each role, and the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers.models import Employer, Placement
+from matching.models import Round, Stage
+from placements.accounts.guards import PUBLIC, access
+from placements.accounts.models import Role, User
+from placements.db import DbSession
+from placements.settings import get_settings
+from schools.models import Pupil, School
+
+
+async def current_round(db: AsyncSession) -> Round | None:
+    return await db.scalar(
+        select(Round).where(Round.stage != Stage.CLOSED).order_by(Round.programme_year.desc()).limit(1)
+    )
+
+
+async def _count(db: AsyncSession, model: Any, *where: Any) -> int:
+    return await db.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+
+class HomeController(Controller):
+    include_in_schema = False
+
+    @get("/", opt=access(), name="home")
+    async def home(self, request: Request[User, Any, Any], db_session: DbSession) -> Template:
+        user = request.user
+        context: dict[str, Any] = {"round": await current_round(db_session)}
+        if user.role is Role.COORDINATOR:
+            context["counts"] = {
+                "schools": await _count(db_session, School),
+                "employers": await _count(db_session, Employer),
+                "pending_employers": await _count(db_session, Employer, Employer.status == "pending"),
+                "pupils": await _count(db_session, Pupil),
+                "placements": await _count(db_session, Placement),
+            }
+        elif user.role is Role.SCHOOL_STAFF:
+            context["school"] = await db_session.get(School, user.school_id)
+            context["pupils"] = await _count(db_session, Pupil, Pupil.school_id == user.school_id)
+        else:
+            context["employer"] = await db_session.get(Employer, user.employer_id)
+            context["placements"] = await _count(
+                db_session, Placement, Placement.employer_id == user.employer_id
+            )
+        return Template(template_name="placements/home.html", context=context)
+
+
+class HealthController(Controller):
+    opt = PUBLIC
+    tags = ["Service"]
+
+    @get("/health", operation_id="health", summary="Whether the database (and Redis, when used) answer")
+    async def health(self, request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, str]:
+        checks = {"database": "ok", "redis": "not used"}
+        try:
+            await db_session.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise HTTPException(status_code=503, detail="database unavailable") from exc
+        redis_url = get_settings().redis_url
+        if redis_url:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(redis_url, socket_timeout=2)
+            try:
+                await client.ping()
+                checks["redis"] = "ok"
+            except Exception as exc:
+                raise HTTPException(status_code=503, detail="redis unavailable") from exc
+            finally:
+                await client.aclose()
+        return {"status": "ok", **checks}

@@ -1,0 +1,89 @@
+"""Jinja2 set-up: our templates first, then GOV.UK Frontend's macros."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    PrefixLoader,
+    pass_context,
+    select_autoescape,
+)
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
+
+from placements.accounts.models import Role
+from placements.settings import ROOT
+
+# (label, href, roles) of the service navigation; a role sees the items it may use.
+NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
+    ("Home", "/", frozenset(Role)),
+    ("Users", "/users", frozenset({Role.COORDINATOR})),
+    ("Audit log", "/audit", frozenset({Role.COORDINATOR})),
+]
+
+
+def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
+    role = getattr(user, "role", None)
+    items = []
+    for label, href, roles in NAVIGATION:
+        if role in roles:
+            active = current_path == href or (href != "/" and current_path.startswith(href + "/"))
+            items.append({"text": label, "href": href, "active": active or current_path == href})
+    return items
+
+
+def error_link(item: tuple[str, str]) -> dict[str, str]:
+    field, message = item
+    return {"text": message, "href": f"#{field}"}
+
+
+def option_item(row: tuple[Any, str], selected: str | None) -> dict[str, Any]:
+    value, text = str(row[0]), row[1]
+    return {"value": value, "text": text, "selected": value == selected}
+
+
+def action_item(action: str | dict[str, str], selected: str | None) -> dict[str, Any]:
+    if isinstance(action, dict):
+        return action
+    return {"value": action, "text": action.replace("_", " "), "selected": action == selected}
+
+
+def role_item(role: Role, selected: str | None) -> dict[str, Any]:
+    return {"value": role.value, "text": role.label, "checked": role.value == selected}
+
+
+@pass_context
+def flashes(context: Any) -> list[dict[str, str]]:
+    """Messages saved by `litestar.plugins.flash.flash`; none where no session exists (an unknown path)."""
+    request = context.get("request")
+    if request is None or "session" not in request.scope or not isinstance(request.scope["session"], dict):
+        return []
+    return request.scope["session"].pop("_messages", [])
+
+
+def build_environment() -> Environment:
+    environment = Environment(
+        loader=ChoiceLoader(
+            [
+                FileSystemLoader(ROOT / "templates"),
+                PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja", "templates")}),
+            ]
+        ),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.do"],
+    )
+    environment.globals.update(navigation_for=navigation_for, flashes=flashes)
+    environment.filters.update(
+        action_item=action_item, error_link=error_link, option_item=option_item, role_item=role_item
+    )
+    environment.globals["service_name"] = "Placements"
+    return environment
+
+
+def template_config() -> TemplateConfig[JinjaTemplateEngine]:
+    return TemplateConfig(instance=JinjaTemplateEngine.from_environment(build_environment()))

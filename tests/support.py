@@ -1,0 +1,132 @@
+"""What tests share: a client that signs in and sends CSRF tokens, factories, and running jobs."""
+
+from __future__ import annotations
+
+import re
+from itertools import count
+from typing import Any
+
+import httpx
+from httpx import Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers.models import Employer, EmployerStatus
+from placements.accounts.models import Role, User
+from placements.accounts.passwords import hash_password
+from placements.jobs.queue import get_queue
+from placements.settings import get_settings
+from schools.models import School
+
+PASSWORD = "correct horse battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+_serial = count(1)
+CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+class Client:
+    """The app's test client, plus the steps a person's browser would take."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.http, name)
+
+    async def csrf_token(self) -> str:
+        if "csrftoken" not in self.http.cookies:
+            await self.http.get("/health")
+        return self.http.cookies["csrftoken"]
+
+    async def page(self, path: str, **kwargs: Any) -> Response:
+        return await self.http.get(path, headers={"accept": "text/html"}, **kwargs)
+
+    async def submit(self, path: str, data: dict[str, Any], **kwargs: Any) -> Response:
+        """Post a form as the page would, with its CSRF token."""
+        token = await self.csrf_token()
+        return await self.http.post(
+            path, data={"_csrf_token": token, **data}, headers={"accept": "text/html"}, **kwargs
+        )
+
+    async def api(self, method: str, path: str, **kwargs: Any) -> Response:
+        headers = {"x-csrftoken": await self.csrf_token(), **kwargs.pop("headers", {})}
+        return await self.http.request(method, path, headers=headers, **kwargs)
+
+    async def sign_in(self, user_or_email: User | str, password: str = PASSWORD) -> Response:
+        email = user_or_email.email if isinstance(user_or_email, User) else user_or_email
+        response = await self.submit("/sign-in", {"email": email, "password": password})
+        assert response.status_code in (200, 303, 400, 429), response.text
+        return response
+
+
+async def make_school(db: AsyncSession, **fields: Any) -> School:
+    n = next(_serial)
+    school = School(
+        **{
+            "urn": str(100000 + n),
+            "name": f"Test School {n}",
+            "postcode": "PR1 2HE",
+            "town": "Preston",
+            "lat": 53.76,
+            "lon": -2.70,
+            **fields,
+        }
+    )
+    db.add(school)
+    await db.flush()
+    return school
+
+
+async def make_employer(db: AsyncSession, **fields: Any) -> Employer:
+    n = next(_serial)
+    employer = Employer(
+        **{
+            "name": f"Test Employer {n}",
+            "postcode": "BB1 7DH",
+            "town": "Blackburn",
+            "lat": 53.75,
+            "lon": -2.49,
+            "status": EmployerStatus.APPROVED,
+            **fields,
+        }
+    )
+    db.add(employer)
+    await db.flush()
+    return employer
+
+
+async def make_user(
+    db: AsyncSession, role: Role = Role.COORDINATOR, *, password: bool = True, **fields: Any
+) -> User:
+    n = next(_serial)
+    if role is Role.SCHOOL_STAFF and "school_id" not in fields:
+        fields["school_id"] = (await make_school(db)).id
+    if role is Role.EMPLOYER_USER and "employer_id" not in fields:
+        fields["employer_id"] = (await make_employer(db)).id
+    user = User(
+        **{
+            "email": f"person{n}@example.org",
+            "name": f"Person {n}",
+            "role": role,
+            "password_hash": _PASSWORD_HASH if password else None,
+            **fields,
+        }
+    )
+    db.add(user)
+    await db.commit()
+    return user
+
+
+async def run_queued_jobs() -> None:
+    """Run every job queued so far: in this process, or by a burst arq worker when Redis is used."""
+    queue = get_queue()
+    await queue.drain()
+    if get_settings().redis_url:
+        from arq.worker import Worker
+
+        from placements.jobs.worker import worker_settings
+
+        worker = Worker(**worker_settings(burst=True))
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
