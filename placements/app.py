@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, queue: Queue | None = None) 
             *ROUTE_HANDLERS,
             create_static_files_router(
                 path="/static",
-                directories=[ROOT / "static" / "dist"],
+                directories=[ROOT / "static"],
                 opt=PUBLIC,
                 include_in_schema=False,
                 name="static",
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, queue: Queue | None = None) 
             description="The JSON API of the council's work-placement service. "
             "Sign in through /sign-in; send the csrftoken cookie back in the x-csrftoken header on writes.",
             path="/schema",
-            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
             render_plugins=[],
             components=Components(
                 security_schemes={

@@ -7,17 +7,20 @@ from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post
-from litestar.exceptions import ValidationException
+from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import JSONBody
 from msgspec import Meta, Struct
 from sqlalchemy import func, select
 
+from employers.models import Employer
 from placements.accounts.guards import access
 from placements.accounts.models import Role, User
 from placements.accounts.services import AccountError, Invitation, invite_user
 from placements.db import DbSession
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
 from placements.web.forms import EMAIL
 from placements.web.paging import Limit, Offset
+from schools.models import School
 
 
 class UserOut(Struct):
@@ -44,23 +47,45 @@ class UserOut(Struct):
         )
 
 
-class InvitationIn(Struct):
+# At least one letter or digit, in a range Python and JSON Schema read alike (no Unicode spaces).
+_HAS_A_LETTER = r"[0-9A-Za-z\u00c0-\u1fff\u3040-\ufefe]"
+
+
+class _InvitationIn(Struct, kw_only=True, tag_field="role"):
     email: Annotated[str, Meta(min_length=3, max_length=320, pattern=EMAIL.pattern)]
-    name: Annotated[str, Meta(min_length=1, max_length=200)]
-    role: Role
-    school_id: UUID | None = None
-    employer_id: UUID | None = None
+    name: Annotated[str, Meta(min_length=1, max_length=200, pattern=_HAS_A_LETTER)]
+
+
+class CoordinatorInvitationIn(_InvitationIn, tag=Role.COORDINATOR.value):
+    pass
+
+
+class SchoolStaffInvitationIn(_InvitationIn, tag=Role.SCHOOL_STAFF.value):
+    school_id: UUID
+
+
+class EmployerUserInvitationIn(_InvitationIn, tag=Role.EMPLOYER_USER.value):
+    employer_id: UUID
+
+
+InvitationIn = CoordinatorInvitationIn | SchoolStaffInvitationIn | EmployerUserInvitationIn
 
 
 class AccountsApi(Controller):
     path = "/api"
     tags = ["Accounts"]
 
-    @get("/me", opt=access(), operation_id="getMe", summary="The signed-in user")
+    @get("/me", opt=access(), operation_id="getMe", summary="The signed-in user", raises=API_ERRORS)
     async def me(self, request: Request[User, Any, Any]) -> UserOut:
         return UserOut.of(request.user)
 
-    @get("/users", opt=access(Role.COORDINATOR), operation_id="listUsers", summary="Every account")
+    @get(
+        "/users",
+        opt=access(Role.COORDINATOR),
+        operation_id="listUsers",
+        summary="Every account",
+        raises=API_ERRORS,
+    )
     async def list_users(
         self,
         db_session: DbSession,
@@ -76,30 +101,23 @@ class AccountsApi(Controller):
         opt=access(Role.COORDINATOR),
         operation_id="inviteUser",
         summary="Invite someone by email",
-        raises=[ValidationException],
+        raises=[*API_LOOKUP_ERRORS, ValidationException, ConflictException],
     )
     async def invite(
         self, request: Request[User, Any, Any], data: JSONBody[InvitationIn], db_session: DbSession
     ) -> UserOut:
-        from employers.models import Employer
-        from schools.models import School
-
-        if data.name.strip() == "":
-            raise ValidationException("name must not be blank")
-        if data.role is Role.SCHOOL_STAFF and (
-            data.school_id is None or await db_session.get(School, data.school_id) is None
-        ):
-            raise ValidationException("school_id must name an existing school for school staff")
-        if data.role is Role.EMPLOYER_USER and (
-            data.employer_id is None or await db_session.get(Employer, data.employer_id) is None
-        ):
-            raise ValidationException("employer_id must name an existing employer for employer users")
+        school_id = getattr(data, "school_id", None)
+        employer_id = getattr(data, "employer_id", None)
+        if school_id and await db_session.get(School, school_id) is None:
+            raise NotFoundException("No school has this school_id")
+        if employer_id and await db_session.get(Employer, employer_id) is None:
+            raise NotFoundException("No employer has this employer_id")
         invitation = Invitation(
             email=data.email,
             name=data.name,
-            role=data.role,
-            school_id=data.school_id,
-            employer_id=data.employer_id,
+            role=Role(data.__struct_config__.tag),
+            school_id=school_id,
+            employer_id=employer_id,
         )
         try:
             user = await invite_user(
@@ -109,5 +127,5 @@ class AccountsApi(Controller):
                 ip_address=request.client.host if request.client else None,
             )
         except AccountError as exc:
-            raise ValidationException(str(exc)) from exc
+            raise ConflictException(str(exc)) from exc
         return UserOut.of(user)

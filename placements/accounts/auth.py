@@ -30,6 +30,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     async def store_in_message(self, scope_session: Any, message: Any, connection: Any) -> None:
         state = connection.scope.get("state", {})
         old_id = connection.cookies.get(self.config.key)
+        if not old_id and not scope_session:
+            return  # nothing to remember about a visitor who has no session: no row, no cookie
         if state.get(ROTATE) and old_id:
             await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
         await super().store_in_message(scope_session, message, connection)
@@ -71,6 +73,7 @@ def session_auth(settings: Settings) -> SessionAuth[User, RotatingSessionBackend
             httponly=True,
             samesite="lax",
             renew_on_access=True,
+            exclude=["^/static/", "^/health$"],
         ),
         exclude_opt_key="public",
     )

@@ -16,6 +16,7 @@ from placements.accounts.guards import access
 from placements.accounts.models import Role
 from placements.audit.queries import AuditFilter, audit_actions, audit_entries
 from placements.db import DbSession
+from placements.web.errors import API_ERRORS
 from placements.web.paging import Limit, Offset, Page, page_from_request
 
 
@@ -70,7 +71,7 @@ class AuditApi(Controller):
     tags = ["Audit"]
     opt = access(Role.COORDINATOR)
 
-    @get("/", operation_id="listAuditEntries", summary="The audit log, newest first")
+    @get("/", operation_id="listAuditEntries", summary="The audit log, newest first", raises=API_ERRORS)
     async def list_entries(
         self,
         db_session: DbSession,

@@ -8,10 +8,25 @@ from urllib.parse import quote
 
 from advanced_alchemy.exceptions import AdvancedAlchemyError, DuplicateKeyError, NotFoundError
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import (
+    ClientException,
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.response import Redirect, Template
 
 log = logging.getLogger(__name__)
+
+
+class ConflictException(ClientException):
+    status_code = 409
+
+
+# What any API operation may answer besides its own result: declared so the OpenAPI document is complete.
+API_ERRORS: list[type[HTTPException]] = [NotAuthorizedException, PermissionDeniedException]
+API_LOOKUP_ERRORS: list[type[HTTPException]] = [*API_ERRORS, NotFoundException]
 
 TITLES = {
     400: "There is a problem with the request",

@@ -8,7 +8,10 @@ from typing import Any
 from litestar import Request
 from litestar.response import Template
 
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The same pattern is in the OpenAPI document, so it must mean the same to JSON Schema as to
+# Python: spell out the whitespace and control characters instead of using \s.
+_NOT_IN_EMAIL = r"@ \t\n\r\f\v\x00-\x1f\x7f-\x9f"
+EMAIL = re.compile(rf"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+$")
 
 
 class FormErrors(dict[str, str]):

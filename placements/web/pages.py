@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.exceptions import HTTPException
+from litestar.exceptions import ServiceUnavailableException
 from litestar.response import Template
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -59,13 +59,19 @@ class HealthController(Controller):
     opt = PUBLIC
     tags = ["Service"]
 
-    @get("/health", operation_id="health", summary="Whether the database (and Redis, when used) answer")
+    @get(
+        "/health",
+        operation_id="health",
+        summary="Whether the database (and Redis, when used) answer",
+        security=[{}],
+        raises=[ServiceUnavailableException],
+    )
     async def health(self, request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, str]:
         checks = {"database": "ok", "redis": "not used"}
         try:
             await db_session.execute(text("SELECT 1"))
         except Exception as exc:
-            raise HTTPException(status_code=503, detail="database unavailable") from exc
+            raise ServiceUnavailableException("database unavailable") from exc
         redis_url = get_settings().redis_url
         if redis_url:
             from redis.asyncio import Redis
@@ -75,7 +81,7 @@ class HealthController(Controller):
                 await client.ping()
                 checks["redis"] = "ok"
             except Exception as exc:
-                raise HTTPException(status_code=503, detail="redis unavailable") from exc
+                raise ServiceUnavailableException("redis unavailable") from exc
             finally:
                 await client.aclose()
         return {"status": "ok", **checks}

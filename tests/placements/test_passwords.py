@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+import uuid
 from datetime import timedelta
 
 import time_machine
@@ -144,8 +145,28 @@ async def test_api_invitation_checks_the_tenant(client, db):
         "POST", "/api/users", json={"email": "x@example.org", "name": "X", "role": "employer_user"}
     )
     assert response.status_code == 400
-    assert "employer_id" in response.json()["detail"]
+    assert "employer_id" in str(response.json()["extra"])
+    unknown = await client.api(
+        "POST",
+        "/api/users",
+        json={
+            "email": "x@example.org",
+            "name": "X",
+            "role": "employer_user",
+            "employer_id": str(uuid.uuid4()),
+        },
+    )
+    assert unknown.status_code == 404
     assert await db.scalar(select(User).where(User.email == "x@example.org")) is None
+
+
+async def test_api_invitation_of_an_existing_address_conflicts(client, db):
+    coordinator = await make_user(db, Role.COORDINATOR)
+    await client.sign_in(coordinator)
+    response = await client.api(
+        "POST", "/api/users", json={"email": coordinator.email, "name": "Again", "role": "coordinator"}
+    )
+    assert response.status_code == 409
 
 
 async def test_only_coordinators_invite(client, db):

@@ -1,0 +1,138 @@
+"""Schemathesis fuzzes every operation of the OpenAPI document, signed in as a coordinator.
+
+Each operation is its own test (`test_api[GET /api/users]`, ...), so operations added later are fuzzed
+without touching this file. Every response must be documented and match its schema, and nothing may
+answer with a server error. Runs are reproducible: a fixed seed, derandomized, no example database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from placements.accounts.models import Role
+from placements.settings import Settings, get_settings
+from tests.browser.harness import LiveServer, serving
+from tests.support import CSRF_FIELD, PASSWORD, make_user
+
+MAX_EXAMPLES = 30
+SEED = 20250101
+SCHEMA_PATH = "/schema/openapi.json"
+
+
+def openapi_document() -> dict[str, Any]:
+    """The document the app serves at /schema/openapi.json (checked by `test_served_document_is_fuzzed`).
+
+    Built from the app itself at collection time, so each operation becomes a test of its own."""
+    from placements.app import create_app
+
+    return create_app(Settings()).openapi_schema.to_schema()
+
+
+schema = schemathesis.openapi.from_dict(
+    openapi_document(),
+    config=schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+        }
+    ),
+)
+
+SESSION_COOKIE = "placements_session"
+
+
+class SignedIn:
+    """The session cookie of the coordinator signed in for the current test."""
+
+    cookie: str | None = None
+
+
+@schema.auth(refresh_interval=None)
+class SessionCookie:
+    """Schemathesis adds the session cookie itself, so it knows the request is authenticated and can
+    check that the API refuses the same request without it (or with a made-up one)."""
+
+    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str | None:
+        return SignedIn.cookie
+
+    def set(self, case: schemathesis.Case, data: str, context: schemathesis.AuthContext) -> None:
+        case.cookies = {**(case.cookies or {}), SESSION_COOKIE: data}
+
+
+@pytest.fixture
+async def api_server(db: object) -> AsyncIterator[LiveServer]:
+    from placements.app import create_app
+
+    async with serving(create_app(get_settings())) as server:
+        yield server
+
+
+@pytest.fixture
+async def coordinator(db: Any) -> Any:
+    return await make_user(db, Role.COORDINATOR, name="Fuzz Coordinator")
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What a signed-in browser would send: the CSRF cookie, echoed in the header the API checks on
+    writes. The session cookie is added by Schemathesis itself (`SessionCookie`)."""
+
+    csrf_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"x-csrftoken": self.csrf_token}
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        return {"csrftoken": self.csrf_token}
+
+
+@pytest.fixture
+def signed_in(api_server: LiveServer, coordinator: Any) -> Iterator[Credentials]:
+    """Signs the coordinator in through the form. No cookie jar is kept for the fuzzing: a jar would
+    pick the session cookie up again from responses and send it on requests meant to go without it."""
+    with requests.Session() as browser:
+        form = browser.get(f"{api_server.url}/sign-in", headers={"accept": "text/html"}, timeout=10)
+        token = re.search(CSRF_FIELD, form.text)
+        assert form.status_code == 200 and token, form.text
+        response = browser.post(
+            f"{api_server.url}/sign-in",
+            data={"_csrf_token": token.group(1), "email": coordinator.email, "password": PASSWORD},
+            headers={"accept": "text/html"},
+            allow_redirects=False,
+            timeout=10,
+        )
+        assert response.status_code == 303, response.text
+        SignedIn.cookie = browser.cookies[SESSION_COOKIE]
+        credentials = Credentials(csrf_token=browser.cookies["csrftoken"])
+    try:
+        yield credentials
+    finally:
+        SignedIn.cookie = None
+
+
+@schema.parametrize()
+@hypothesis_settings(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_api(case: schemathesis.Case, api_server: LiveServer, signed_in: Credentials) -> None:
+    case.call_and_validate(
+        base_url=api_server.url, headers=signed_in.headers, cookies=signed_in.cookies, timeout=10
+    )
+
+
+def test_served_document_is_fuzzed(api_server: LiveServer) -> None:
+    served = requests.get(f"{api_server.url}{SCHEMA_PATH}", timeout=10)
+    assert served.status_code == 200
+    assert served.json() == openapi_document()
