@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -14,6 +15,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
+import employers.routes
+import schools.routes
 from placements.accounts.api import AccountsApi
 from placements.accounts.auth import SESSION_STORE, session_auth
 from placements.accounts.guards import PUBLIC, access_guard
@@ -21,6 +24,7 @@ from placements.accounts.pages import PasswordController, SignInController, Sign
 from placements.audit.pages import AuditApi, AuditPages
 from placements.db import alchemy_config
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
+from placements.jobs.schedule import run_daily_loop
 from placements.notifications.pages import SentEmailsPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
@@ -31,6 +35,8 @@ from placements.web.templating import template_config
 from placements.web.transactions import transaction_middleware
 
 ROUTE_HANDLERS: list[Any] = [
+    *employers.routes.ROUTES,
+    *schools.routes.ROUTES,
     SignInController,
     SignOutController,
     PasswordController,
@@ -51,15 +57,20 @@ def create_app(settings: Settings | None = None, *, queue: Queue | None = None) 
 
     @asynccontextmanager
     async def job_queue(_app: Litestar) -> AsyncIterator[None]:
+        sessionmaker = alchemy.create_session_maker()
         active = queue or (
             ArqQueue(settings.redis_url, settings.queue_name)
             if settings.redis_url
-            else InProcessQueue(alchemy.create_session_maker())  # type: ignore[arg-type]
+            else InProcessQueue(sessionmaker)  # type: ignore[arg-type]
         )
         install_queue(active)
+        # Without workers, this process also starts the daily jobs.
+        scheduler = None if settings.redis_url else asyncio.create_task(run_daily_loop(sessionmaker))  # type: ignore[arg-type]
         try:
             yield
         finally:
+            if scheduler is not None:
+                scheduler.cancel()
             await active.close()
             install_queue(None)
 

@@ -95,7 +95,7 @@ def db() -> None:
 
 
 @db.command()
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (the latest by default)."""
     from placements import migrate

@@ -14,7 +14,7 @@ def _commands(settings: Settings) -> AlembicCommands:
     return commands
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
+def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Bring the database up to `revision`. Runs its own event loop, so call it from sync code."""
     _commands(settings).upgrade(revision=revision)
 

@@ -54,6 +54,9 @@ class User(UUIDAuditBase):
     employer_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("employer.id", ondelete="CASCADE"), index=True
     )
+    # School staff only: the programme wants a named digital advisor, with a phone, in every school.
+    is_digital_advisor: Mapped[bool] = mapped_column(default=False)
+    phone: Mapped[str | None] = mapped_column(String(30), default=None)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     school: Mapped[School | None] = relationship(lazy="raise")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from placements.db import create_engine
 from placements.jobs.queue import ArqQueue, install_queue
 from placements.jobs.registry import run_job
+from placements.jobs.schedule import arq_cron_jobs
 from placements.settings import get_settings
 
 
@@ -42,6 +43,7 @@ def worker_settings(*, burst: bool = False) -> dict[str, Any]:
 
     return {
         "functions": [func(run_job_by_id, name="run_job")],
+        "cron_jobs": arq_cron_jobs(),
         "on_startup": _startup,
         "on_shutdown": _shutdown,
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
+import time_machine
 from sqlalchemy import func, select
 
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.queue import submit
 from placements.jobs.registry import JobContext, job, run_job
+from placements.jobs.schedule import arq_cron_jobs, daily, daily_jobs, start_daily_job
 from tests.support import run_queued_jobs
 
 
@@ -89,3 +93,43 @@ async def test_an_unknown_job_fails_cleanly(client, db):
     await run_queued_jobs()
     await db.refresh(record)
     assert record.status is JobStatus.FAILED and "no_such_job" in (record.error or "")
+
+
+@daily("test_daily_marker", hour=7, minute=30)
+async def daily_marker(ctx: JobContext) -> None:
+    async with ctx.sessionmaker() as db:
+        from placements.audit.services import record
+
+        await record(db, actor=None, action="test_marker", record_id="daily")
+        await db.commit()
+
+
+async def test_a_daily_job_runs_once_a_day_however_often_it_is_started(client, db):
+    start = datetime(2027, 3, 1, 7, 30, tzinfo=UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        await start_daily_job(db, "test_daily_marker")
+        await db.commit()
+        await start_daily_job(db, "test_daily_marker")
+        await db.commit()
+        await run_queued_jobs()
+        assert await _markers(db, "daily") == 1
+        clock.move_to(start + timedelta(days=1))
+        await start_daily_job(db, "test_daily_marker")
+        await db.commit()
+        await run_queued_jobs()
+        assert await _markers(db, "daily") == 2
+
+
+def test_daily_jobs_know_when_they_run_next():
+    schedule = next(d for d in daily_jobs() if d.name == "test_daily_marker")
+    assert schedule.next_run(datetime(2027, 3, 1, 6, 0, tzinfo=UTC)) == datetime(
+        2027, 3, 1, 7, 30, tzinfo=UTC
+    )
+    assert schedule.next_run(datetime(2027, 3, 1, 7, 30, tzinfo=UTC)) == datetime(
+        2027, 3, 2, 7, 30, tzinfo=UTC
+    )
+
+
+def test_workers_start_daily_jobs_with_arq_cron():
+    names = {entry.name for entry in arq_cron_jobs()}
+    assert "daily:test_daily_marker" in names

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 02:09:52.562257
+Create Date: 2026-11-25 02:25:20.276589
 """
 
 import sqlalchemy as sa
@@ -271,6 +271,8 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("school_id", sa.GUID(length=16), nullable=True),
         sa.Column("employer_id", sa.GUID(length=16), nullable=True),
+        sa.Column("is_digital_advisor", sa.Boolean(), nullable=False),
+        sa.Column("phone", sa.String(length=30), nullable=True),
         sa.Column("last_signed_in_at", sa.DateTimeUTC(timezone=True), nullable=True),
         sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTimeUTC(timezone=True), nullable=False),

@@ -1,0 +1,7 @@
+"""The employers package's pages and API, as the app registers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROUTES: list[Any] = []
