@@ -23,6 +23,7 @@ from placements.accounts.guards import PUBLIC, access_guard
 from placements.accounts.pages import PasswordController, SignInController, SignOutController, UsersController
 from placements.audit.pages import AuditApi, AuditPages
 from placements.db import alchemy_config
+from placements.jobs.api import JobsApi
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
 from placements.jobs.schedule import run_daily_loop
 from placements.notifications.pages import SentEmailsPage
@@ -44,6 +45,7 @@ ROUTE_HANDLERS: list[Any] = [
     AccountsApi,
     AuditPages,
     AuditApi,
+    JobsApi,
     SentEmailsPage,
     HomeController,
     HealthController,

@@ -126,6 +126,17 @@ async def client(app: object) -> AsyncIterator[Client]:
 
 
 @pytest.fixture
+async def live_server(db: AsyncSession) -> AsyncIterator[object]:
+    """The app served by uvicorn on 127.0.0.1 (`.url`), against the test database; one per test,
+    stopped (after running the jobs it queued) before `db` empties the tables."""
+    from placements.app import create_app
+    from tests.browser.harness import serving
+
+    async with serving(create_app(get_settings())) as server:
+        yield server
+
+
+@pytest.fixture
 def artifacts() -> Path:
     path = Path(__file__).resolve().parent.parent / "test-artifacts"
     path.mkdir(exist_ok=True)

@@ -1,8 +1,7 @@
 """Browser tests: the real app on a local port, driven by Debian's Chromium through Playwright.
 
 Fixtures:
-- `live_server`: the app served by uvicorn on 127.0.0.1 (a `LiveServer`, with `.url`), against the
-  test database; one per test, stopped (after running the jobs it queued) before `db` empties the tables.
+- `live_server` (tests/conftest.py): the app served by uvicorn on 127.0.0.1, against the test database.
 - `browser`: Chromium, launched once per run. Missing Chromium skips the tests, or fails them in CI.
 - `page_audit`: a `PageAudit` watching a new page in a fresh context whose base URL is the live server:
   axe-core checks every document the page loads, and console errors, failed requests and 4xx/5xx
@@ -20,8 +19,7 @@ from typing import Any
 
 import pytest
 
-from placements.settings import get_settings
-from tests.browser.harness import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, LiveServer, PageAudit, serving
+from tests.browser.harness import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, LiveServer, PageAudit
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 FAILED = pytest.StashKey[bool]()
@@ -39,14 +37,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.failed:
         item.stash[FAILED] = True
     return report
-
-
-@pytest.fixture
-async def live_server(db: object) -> AsyncIterator[LiveServer]:
-    from placements.app import create_app
-
-    async with serving(create_app(get_settings())) as server:
-        yield server
 
 
 @pytest.fixture(scope="session")

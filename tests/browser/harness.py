@@ -305,6 +305,9 @@ class PageAudit:
 
     async def visit(self, path: str, **goto_options: Any) -> Any:
         """Go to `path` (relative to the server) and check the page at once; returns the response."""
+        # Check the page being left first: evaluating axe while `goto` is under way would wait forever.
+        if self._pending:
+            await self.check()
         response = await self.page.goto(path, **goto_options)
         await self.settled()
         self.assert_clean()

@@ -48,3 +48,24 @@ async def test_wrong_password_shows_the_error_summary(db, live_server, page, pag
 
     assert page_audit.checked == [f"{live_server.url}/sign-in", f"{live_server.url}/sign-in"]
     page_audit.assert_clean()
+
+
+async def test_demo_coordinator_signs_in(db, settings, live_server, page, page_audit):
+    from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
+
+    await load_demo(db, settings)
+    await db.commit()
+
+    await page_audit.visit("/")  # signed out: sent to sign in first
+    await expect(page).to_have_title(re.compile(r"^Sign in"))
+    await page.get_by_label("Email address").fill(COORDINATOR_EMAIL)
+    await page.get_by_label("Password").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+
+    await page.wait_for_url(f"{live_server.url}/")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Dana Coordinator")
+    await expect(page.get_by_role("definition").filter(has_text="Preferences open")).to_be_visible()
+    await page_audit.visit("/users")
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Users")
+    await page_audit.visit("/audit")
+    await expect(page.get_by_role("cell", name="signed in")).to_be_visible()

@@ -8,7 +8,7 @@ answer with a server error. Runs are reproducible: a fixed seed, derandomized, n
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 from placements.accounts.models import Role
-from placements.settings import Settings, get_settings
-from tests.browser.harness import LiveServer, serving
+from placements.settings import Settings
+from tests.browser.harness import LiveServer
 from tests.support import CSRF_FIELD, PASSWORD, make_user
 
 MAX_EXAMPLES = 30
@@ -69,14 +69,6 @@ class SessionCookie:
 
 
 @pytest.fixture
-async def api_server(db: object) -> AsyncIterator[LiveServer]:
-    from placements.app import create_app
-
-    async with serving(create_app(get_settings())) as server:
-        yield server
-
-
-@pytest.fixture
 async def coordinator(db: Any) -> Any:
     return await make_user(db, Role.COORDINATOR, name="Fuzz Coordinator")
 
@@ -98,15 +90,15 @@ class Credentials:
 
 
 @pytest.fixture
-def signed_in(api_server: LiveServer, coordinator: Any) -> Iterator[Credentials]:
+def signed_in(live_server: LiveServer, coordinator: Any) -> Iterator[Credentials]:
     """Signs the coordinator in through the form. No cookie jar is kept for the fuzzing: a jar would
     pick the session cookie up again from responses and send it on requests meant to go without it."""
     with requests.Session() as browser:
-        form = browser.get(f"{api_server.url}/sign-in", headers={"accept": "text/html"}, timeout=10)
+        form = browser.get(f"{live_server.url}/sign-in", headers={"accept": "text/html"}, timeout=10)
         token = re.search(CSRF_FIELD, form.text)
         assert form.status_code == 200 and token, form.text
         response = browser.post(
-            f"{api_server.url}/sign-in",
+            f"{live_server.url}/sign-in",
             data={"_csrf_token": token.group(1), "email": coordinator.email, "password": PASSWORD},
             headers={"accept": "text/html"},
             allow_redirects=False,
@@ -126,13 +118,13 @@ def signed_in(api_server: LiveServer, coordinator: Any) -> Iterator[Credentials]
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-def test_api(case: schemathesis.Case, api_server: LiveServer, signed_in: Credentials) -> None:
+def test_api(case: schemathesis.Case, live_server: LiveServer, signed_in: Credentials) -> None:
     case.call_and_validate(
-        base_url=api_server.url, headers=signed_in.headers, cookies=signed_in.cookies, timeout=10
+        base_url=live_server.url, headers=signed_in.headers, cookies=signed_in.cookies, timeout=10
     )
 
 
-def test_served_document_is_fuzzed(api_server: LiveServer) -> None:
-    served = requests.get(f"{api_server.url}{SCHEMA_PATH}", timeout=10)
+def test_served_document_is_fuzzed(live_server: LiveServer) -> None:
+    served = requests.get(f"{live_server.url}{SCHEMA_PATH}", timeout=10)
     assert served.status_code == 200
     assert served.json() == openapi_document()

@@ -133,3 +133,17 @@ def test_daily_jobs_know_when_they_run_next():
 def test_workers_start_daily_jobs_with_arq_cron():
     names = {entry.name for entry in arq_cron_jobs()}
     assert "daily:test_daily_marker" in names
+
+
+async def test_job_state_is_readable_through_the_api(client, db):
+    from placements.accounts.models import Role
+    from tests.support import make_user
+
+    record = await submit(db, "test_write_marker", marker="m5")
+    await db.commit()
+    await run_queued_jobs()
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    body = (await client.api("GET", f"/api/jobs/{record.id}")).json()
+    assert body["status"] == "done" and body["progress"] == 100 and body["attempts"] == 1
+    missing = await client.api("GET", "/api/jobs/00000000-0000-0000-0000-000000000000")
+    assert missing.status_code == 404

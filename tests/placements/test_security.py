@@ -67,3 +67,46 @@ async def test_user_input_is_escaped(client):
     response = await client.submit("/sign-in", {"email": "<script>alert(1)</script>@x.org", "password": ""})
     assert "<script>alert(1)</script>" not in response.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+
+
+async def test_a_crash_shows_a_friendly_page_without_details(client, db, monkeypatch):
+    await client.sign_in(await make_user(db))
+
+    async def broken(_db):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("placements.web.pages.current_round", broken)
+    page = await client.page("/")
+    assert page.status_code == 500
+    assert "Sorry, there is a problem with the service" in page.text and "boom" not in page.text
+    api = await client.http.get("/api/me", headers={"accept": "application/json"})
+    assert api.status_code == 200
+
+
+async def test_production_sets_secure_cookies(db, settings):
+    import dataclasses
+
+    import httpx
+
+    from placements.app import create_app
+
+    production = dataclasses.replace(settings, environment="production", secret_key="k" * 40)
+    app = create_app(production)
+    user = await make_user(db)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.lifespan(),
+        httpx.AsyncClient(transport=transport, base_url="https://testserver.local") as http,
+    ):
+        form = await http.get("/sign-in")
+        assert "Secure" in form.headers["set-cookie"]
+        token = http.cookies["csrftoken"]
+        signed_in = await http.post(
+            "/sign-in", data={"_csrf_token": token, "email": user.email, "password": "correct horse battery"}
+        )
+        assert signed_in.status_code == 303
+        session_cookie = [
+            v for k, v in signed_in.headers.multi_items() if k == "set-cookie" and "placements_session" in v
+        ]
+        assert session_cookie and "Secure" in session_cookie[0]
+        assert "strict-transport-security" in signed_in.headers

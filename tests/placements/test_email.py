@@ -1,0 +1,83 @@
+"""Email goes through the outbox and is sent over SMTP by a job, once."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message
+from sqlalchemy import select
+
+from placements.notifications.models import OutboxMessage
+from placements.notifications.services import queue_email
+from placements.settings import SmtpSettings, get_settings
+from tests.support import run_queued_jobs
+
+
+class Inbox(Message):
+    def __init__(self) -> None:
+        super().__init__()
+        self.received: list[object] = []
+
+    def handle_message(self, message: object) -> None:
+        self.received.append(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(monkeypatch):
+    inbox = Inbox()
+    port = _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    smtp = SmtpSettings(
+        host="127.0.0.1", port=port, use_tls=False, sender="Placements <noreply@council.example>"
+    )
+    configured = dataclasses.replace(get_settings(), smtp=smtp)
+    monkeypatch.setattr("placements.notifications.jobs.get_settings", lambda: configured)
+    yield inbox
+    controller.stop()
+
+
+async def test_queued_email_is_sent_over_smtp_once(client, db, smtp_server):
+    message = await queue_email(db, to="head@school.example", subject="Results are out", body="Hello")
+    await db.commit()
+    await run_queued_jobs()
+    assert len(smtp_server.received) == 1
+    sent = smtp_server.received[0]
+    assert sent["To"] == "head@school.example" and sent["Subject"] == "Results are out"
+    assert sent["From"] == "Placements <noreply@council.example>"
+    await db.refresh(message)
+    assert message.sent_at is not None and message.attempts == 1
+
+    # A second delivery of the same job (arq delivers at least once) sends nothing more.
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from placements.jobs.models import JobRecord
+    from placements.jobs.registry import JobContext
+    from placements.notifications.jobs import send_email
+
+    record = await db.scalar(select(JobRecord).where(JobRecord.name == "send_email"))
+    await send_email(
+        JobContext(
+            job_id=record.id,
+            arguments=record.arguments,
+            sessionmaker=async_sessionmaker(db.bind, expire_on_commit=False),
+        )
+    )
+    assert len(smtp_server.received) == 1
+
+
+async def test_without_smtp_email_stays_in_the_outbox(client, db):
+    await queue_email(db, to="someone@example.org", subject="Kept", body="Body")
+    await db.commit()
+    await run_queued_jobs()
+    kept = await db.scalar(select(OutboxMessage).where(OutboxMessage.subject == "Kept"))
+    assert kept is not None and kept.sent_at is None
