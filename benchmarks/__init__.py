@@ -1,0 +1,1 @@
+"""Instance generator and solver benchmarks for the matching round."""

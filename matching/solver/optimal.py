@@ -1,0 +1,343 @@
+"""Mode `optimal`: the minimum-cost assignment, exact in integers.
+
+The problem is a min-cost flow pupil -> (school, placement) -> placement -> sink. Its
+constraint matrix (pupil rows against two nested families of placement rows) is totally
+unimodular, so the LP has integral optimal vertices and integral optimal duals.
+
+We work in *gains* (an edge's cost minus the pupil's unassigned cost; only negative gains
+are worth an edge) and solve a restricted problem, then price the edges left out:
+
+1. the restricted problem starts with the eligible listed edges only;
+2. every pupil whose cheapest edge leads to an *uncontested* placement (one whose every
+   neighbour fits within its capacity and school caps) takes it: moving a pupil there
+   never hurts, so some optimum does it; this repeats while it frees more placements;
+3. what remains is split into connected components, packed into LPs for HiGHS' dual
+   simplex (through scipy) with only the rows that can bind (a placement row only when
+   more pupils want it than it holds);
+4. an integer optimality certificate checks the whole restricted problem: integral
+   primal and duals, non-negative reduced costs and complementary slackness;
+5. unlisted edges are priced with those duals. A pupil whose dual is at least its gain
+   from any unlisted placement can gain nothing (placement duals are >= 0), so only the
+   others' unlisted edges are built. The most negative of them (a few per pupil) join the
+   restricted problem, only the components they touch are solved again, and we repeat.
+   When no reduced cost is negative, the certificate of the restricted problem holds for
+   the full graph: the assignment is optimal.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
+
+from matching.solver.eligibility import Graph, UnlistedEdges
+from matching.solver.instance import Instance
+
+TOLERANCE = 1e-6
+# Unlisted edges joining per pupil per round: few keep the LPs small, more save rounds.
+EDGES_PER_ROUND = 16
+# Independent components are packed into LPs of about this many edges: HiGHS grows
+# faster than linearly, and each call has a fixed cost.
+BATCH_EDGES = 4000
+NO_CAP = np.iinfo(np.int64).max
+
+
+class SolverError(RuntimeError):
+    """The LP answer could not be certified optimal."""
+
+
+def _first_per_group(keys: np.ndarray) -> np.ndarray:
+    """Indices of the first element of each run of equal keys (keys sorted)."""
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, want: np.ndarray, default: int) -> np.ndarray:
+    """values[keys == want] for sorted unique keys, `default` where absent."""
+    out = np.full(want.size, default, dtype=np.int64)
+    if keys.size:
+        pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
+        hit = keys[pos] == want
+        out[hit] = values[pos[hit]]
+    return out
+
+
+class _Rooms:
+    """Room left by fixed pupils on each placement and each capped (school, placement)."""
+
+    def __init__(self, inst: Instance) -> None:
+        self.n_schools = max(len(inst.school_ids), 1)
+        self.school = inst.pupil_school
+        self.cap = inst.school_cap()
+        self.placement = inst.capacity - np.bincount(inst.fixed_placement, minlength=inst.n_placements)
+        fixed_keys = inst.fixed_placement * self.n_schools + inst.pupil_school[inst.fixed_pupil]
+        self.fixed_keys, self.fixed_counts = np.unique(fixed_keys, return_counts=True)
+
+    def group_key(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        """Key of (school, placement), or -1 where the placement has no school cap."""
+        return np.where(self.cap[q] >= 0, q * self.n_schools + self.school[p], -1)
+
+    def group(self, key: np.ndarray, q: np.ndarray) -> np.ndarray:
+        used = _lookup(self.fixed_keys, self.fixed_counts, key, 0)
+        return np.where(key >= 0, self.cap[q] - used, NO_CAP)
+
+
+class _Restricted:
+    """Edges of the restricted problem and their certified optimal primal and dual."""
+
+    def __init__(self, rooms: _Rooms, n_pupils: int) -> None:
+        self.rooms = rooms
+        self.n = n_pupils
+        self.p = np.zeros(0, dtype=np.int64)
+        self.q = np.zeros(0, dtype=np.int64)
+        self.gain = np.zeros(0, dtype=np.int64)
+        self.key = np.zeros(0, dtype=np.int64)
+        self.group_room = np.zeros(0, dtype=np.int64)
+        self.x = np.zeros(0, dtype=bool)
+        self.zg = np.zeros(0, dtype=np.int64)
+        self.y = np.zeros(n_pupils, dtype=np.int64)
+        self.z = np.zeros(rooms.placement.size, dtype=np.int64)
+
+    def add(self, p: np.ndarray, q: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """Adds the usable edges; returns their indices."""
+        key = self.rooms.group_key(p, q)
+        group_room = self.rooms.group(key, q)
+        usable = (gain < 0) & (self.rooms.placement[q] > 0) & (group_room > 0)
+        start = self.p.size
+        self.p = np.concatenate([self.p, p[usable]])
+        self.q = np.concatenate([self.q, q[usable]])
+        self.gain = np.concatenate([self.gain, gain[usable]])
+        self.key = np.concatenate([self.key, key[usable]])
+        self.group_room = np.concatenate([self.group_room, group_room[usable]])
+        self.x = np.concatenate([self.x, np.zeros(self.p.size - start, dtype=bool)])
+        self.zg = np.concatenate([self.zg, np.zeros(self.p.size - start, dtype=np.int64)])
+        return np.arange(start, self.p.size)
+
+    def components(self, idx: np.ndarray) -> np.ndarray:
+        """Connected component label of each edge in idx (pupils and placements as nodes)."""
+        n, m = self.n, self.rooms.placement.size
+        graph = sp.coo_matrix((np.ones(idx.size), (self.p[idx], n + self.q[idx])), shape=(n + m, n + m))
+        _, label = connected_components(graph, directed=False)
+        return label[self.p[idx]]
+
+    def solve(self, dirty: np.ndarray) -> None:
+        """Re-solves the components holding the `dirty` edges; the others keep their
+        certified answer, since nothing about them changed. Sets x (edge chosen), y (pupil
+        duals), z (placement duals) and zg (edge group duals)."""
+        self.x[dirty] = False
+        self.zg[dirty] = 0
+        self.y[self.p[dirty]] = 0
+        self.z[self.q[dirty]] = 0
+        alive = self._settle_uncontested(dirty)
+        idx = np.flatnonzero(alive)
+        label = self.components(idx)
+        order = np.argsort(label, kind="stable")
+        idx, label = idx[order], label[order]
+        starts = _first_per_group(label)
+        bounds = np.r_[starts, idx.size]
+        lo = 0
+        for hi in bounds[1:].tolist():
+            if hi - lo >= BATCH_EDGES or hi == idx.size:
+                self._solve_lp(np.sort(idx[lo:hi]))
+                lo = hi
+        self._certify()
+
+    def _contested(
+        self, idx: np.ndarray, room: np.ndarray, group_room: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Placements wanted by more pupils than they hold, and binding groups (edges)."""
+        degree = np.bincount(self.q[idx], minlength=room.size)
+        over = degree > room
+        by_group = idx[np.argsort(self.key[idx], kind="stable")]
+        keys = self.key[by_group]
+        starts = _first_per_group(keys)
+        sizes = np.diff(np.r_[starts, keys.size])
+        binding = (keys[starts] >= 0) & (sizes > group_room[by_group[starts]])
+        over[self.q[by_group[starts[binding]]]] = True
+        return over, by_group, np.repeat(binding, sizes)
+
+    def _settle_uncontested(self, alive: np.ndarray) -> np.ndarray:
+        # Components partition the placements, so rooms of clean ones do not matter here.
+        alive = alive.copy()
+        room = self.rooms.placement.copy()
+        group_room = self.group_room.copy()
+        while True:
+            idx = np.flatnonzero(alive)
+            if idx.size == 0:
+                break
+            over, _, _ = self._contested(idx, room, group_room)
+            # Stable sort: among equal gains the earliest edge wins, deterministically.
+            by_gain = idx[np.lexsort((self.gain[idx], self.p[idx]))]
+            best = by_gain[_first_per_group(self.p[by_gain])]
+            settle = best[~over[self.q[best]]]
+            if settle.size == 0:
+                break
+            self.x[settle] = True
+            self.y[self.p[settle]] = -self.gain[settle]
+            np.subtract.at(room, self.q[settle], 1)
+            settled = np.zeros(self.n, dtype=bool)
+            settled[self.p[settle]] = True
+            alive &= ~settled[self.p]
+            keys, used = np.unique(self.key[settle][self.key[settle] >= 0], return_counts=True)
+            group_room -= _lookup(keys, used, self.key, 0)
+        self.room_left, self.group_room_left = room, group_room
+        return alive
+
+    def _solve_lp(self, idx: np.ndarray) -> None:
+        if idx.size == 0:
+            return
+        room, group_room = self.room_left, self.group_room_left
+        pupils, p_row = np.unique(self.p[idx], return_inverse=True)
+        _, by_group, binding_sorted = self._contested(idx, room, group_room)
+        places = np.flatnonzero(np.bincount(self.q[idx], minlength=room.size) > room)
+        q_row = _lookup(places, np.arange(places.size), self.q[idx], -1)
+        # Group rows only where the group cap is tighter than the placement's own room.
+        g_edges = by_group[binding_sorted]
+        g_edges = g_edges[group_room[g_edges] < room[self.q[g_edges]]]
+        g_keys, g_row_of = np.unique(self.key[g_edges], return_inverse=True)
+        local = _lookup(idx, np.arange(idx.size), g_edges, -1)
+        g_row = np.full(idx.size, -1, dtype=np.int64)
+        g_row[local] = g_row_of
+        n_p, n_q, n_g = pupils.size, places.size, g_keys.size
+        e = np.arange(idx.size)
+        has_q, has_g = q_row >= 0, g_row >= 0
+        rows = np.concatenate([p_row, n_p + q_row[has_q], n_p + n_q + g_row[has_g]])
+        cols = np.concatenate([e, e[has_q], e[has_g]])
+        a = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n_p + n_q + n_g, idx.size))
+        g_first = _lookup(self.key[g_edges], g_edges, g_keys, -1) if n_g else np.zeros(0, dtype=np.int64)
+        b = np.concatenate([np.ones(n_p), room[places], group_room[g_first]]).astype(np.float64)
+        # Presolve finds little to remove in these networks and costs a third of the time.
+        res = linprog(
+            self.gain[idx].astype(np.float64),
+            A_ub=a,
+            b_ub=b,
+            bounds=(0, None),
+            method="highs-ds",
+            options={"presolve": False},
+        )
+        if res.status != 0:
+            raise SolverError(f"HiGHS did not solve the assignment LP: {res.message}")
+        x = np.rint(res.x)
+        duals = np.rint(-res.ineqlin.marginals)
+        off_x = np.abs(res.x - x).max(initial=0)
+        off_dual = np.abs(-res.ineqlin.marginals - duals).max(initial=0)
+        if off_x > TOLERANCE or off_dual > TOLERANCE:
+            raise SolverError("the assignment LP returned a fractional vertex")
+        duals = duals.astype(np.int64)
+        self.x[idx[x == 1]] = True
+        self.y[pupils] = duals[:n_p]
+        self.z[places] = duals[n_p : n_p + n_q]
+        self.zg[idx[has_g]] = duals[n_p + n_q :][g_row[has_g]]
+
+    def _certify(self) -> None:
+        """LP duality in integers: the restricted primal is optimal iff these all hold."""
+        x = self.x
+        reduced = self.gain + self.y[self.p] + self.z[self.q] + self.zg
+        pupil_load = np.bincount(self.p[x], minlength=self.n)
+        load = np.bincount(self.q[x], minlength=self.z.size)
+        keys, group_load = np.unique(self.key[x & (self.key >= 0)], return_counts=True)
+        edge_group_load = _lookup(keys, group_load, self.key, 0)
+        group_full = edge_group_load == self.group_room
+        ok = (
+            (pupil_load <= 1).all()
+            and (load <= self.rooms.placement).all()
+            and (edge_group_load <= self.group_room).all()
+            and (self.y >= 0).all()
+            and (self.z >= 0).all()
+            and (self.zg >= 0).all()
+            and (reduced >= 0).all()
+            and (reduced[x] == 0).all()
+            and (pupil_load[self.y > 0] == 1).all()
+            and (load[self.z > 0] == self.rooms.placement[self.z > 0]).all()
+            and group_full[self.zg > 0].all()
+        )
+        if not ok:
+            raise SolverError("the assignment LP answer failed its optimality certificate")
+
+    def group_dual(self, key: np.ndarray) -> np.ndarray:
+        has = self.zg > 0
+        keys, first = np.unique(self.key[has], return_index=True)
+        return _lookup(keys, self.zg[has][first], key, 0)
+
+
+class _UnlistedPool:
+    """Eligible unlisted edges (with room) of the pupils asked about so far, kept for
+    later rounds, sorted by pupil."""
+
+    def __init__(self, inst: Instance, rooms: _Rooms) -> None:
+        self.source = UnlistedEdges(inst)
+        self.rooms = rooms
+        self.known = np.zeros(inst.n_pupils, dtype=bool)
+        self.p = np.zeros(0, dtype=np.int64)
+        self.q = np.zeros(0, dtype=np.int64)
+
+    def edges(self, pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        fresh = pupils[~self.known[pupils]]
+        if fresh.size:
+            self.known[fresh] = True
+            p, q = self.source.for_pupils(fresh)
+            rooms = self.rooms
+            usable = (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
+            self.p = np.concatenate([self.p, p[usable]])
+            self.q = np.concatenate([self.q, q[usable]])
+            order = np.argsort(self.p, kind="stable")
+            self.p, self.q = self.p[order], self.q[order]
+        wanted = np.zeros(self.known.size, dtype=bool)
+        wanted[pupils] = True
+        pick = wanted[self.p]
+        return self.p[pick], self.q[pick]
+
+
+def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
+    """A minimum-cost assignment: placement index per pupil (-1 for unassigned), and which
+    unassigned pupils had an eligible unlisted placement (for the explanations)."""
+    rooms = _Rooms(inst)
+    free = np.ones(inst.n_pupils, dtype=bool)
+    free[inst.fixed_pupil] = False
+    unassigned_cost = inst.weights * inst.policy.unassigned_cost
+    unlisted_gain = inst.weights * inst.policy.unlisted_cost - unassigned_cost
+    restricted = _Restricted(rooms, inst.n_pupils)
+    listed = free[graph.pupil]
+    dirty = restricted.add(
+        graph.pupil[listed],
+        graph.placement[listed],
+        graph.cost[listed] - unassigned_cost[graph.pupil[listed]],
+    )
+    has_unlisted = np.zeros(inst.n_pupils, dtype=bool)
+    may_want_unlisted = free & inst.pupil_open & (unlisted_gain < 0)
+    pool = _UnlistedPool(inst, rooms) if may_want_unlisted.any() else None
+    while True:
+        mask = np.zeros(restricted.p.size, dtype=bool)
+        mask[dirty] = True
+        restricted.solve(mask)
+        if pool is None:
+            break
+        up, uq = pool.edges(np.flatnonzero(may_want_unlisted & (restricted.y < -unlisted_gain)))
+        has_unlisted[up] = True
+        reduced = (
+            unlisted_gain[up]
+            + restricted.y[up]
+            + restricted.z[uq]
+            + restricted.group_dual(rooms.group_key(up, uq))
+        )
+        violated = np.flatnonzero(reduced < 0)
+        if violated.size == 0:
+            break
+        # The most negative few per pupil join the restricted problem. Ties are common (every
+        # free place looks alike to an unplaced pupil) and are broken by a fixed scramble of
+        # the pair, so that neighbours spread over the free places instead of all asking for
+        # the same few and needing more rounds.
+        spread = (uq[violated] * 2654435761 + up[violated] * 40503) % 4294967291
+        order = violated[np.lexsort((spread, reduced[violated], up[violated]))]
+        first = np.searchsorted(up[order], up[order])
+        take = order[(np.arange(order.size) - first) < EDGES_PER_ROUND]
+        new = restricted.add(up[take], uq[take], unlisted_gain[up[take]])
+        label = restricted.components(np.arange(restricted.p.size))
+        dirty = np.flatnonzero(np.isin(label, label[new]))
+    assign = np.full(inst.n_pupils, -1, dtype=np.int64)
+    assign[inst.fixed_pupil] = inst.fixed_placement
+    chosen = restricted.x
+    assign[restricted.p[chosen]] = restricted.q[chosen]
+    return assign, has_unlisted & (assign < 0)
