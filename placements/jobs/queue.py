@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Coroutine
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -33,20 +34,19 @@ class Queue(Protocol):
     async def close(self) -> None: ...
 
 
-class InProcessQueue:
-    """Runs each job as a task of the current event loop."""
+class _BackgroundTasks:
+    """Work started after a commit runs as tasks of the event loop; `drain` waits for all of it."""
 
-    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
-        self._sessionmaker = sessionmaker
+    def __init__(self) -> None:
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def enqueue(self, job_id: UUID) -> None:
-        task = asyncio.get_running_loop().create_task(run_job(job_id, self._sessionmaker))
+    def _start(self, work: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def drain(self) -> None:
-        """Wait until every job, including the ones jobs start, has finished."""
+        """Wait until every task, including the ones tasks start, has finished."""
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
@@ -54,14 +54,25 @@ class InProcessQueue:
         await self.drain()
 
 
-class ArqQueue:
+class InProcessQueue(_BackgroundTasks):
+    """Runs each job as a task of the current event loop."""
+
+    def __init__(self, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+        super().__init__()
+        self._sessionmaker = sessionmaker
+
+    def enqueue(self, job_id: UUID) -> None:
+        self._start(run_job(job_id, self._sessionmaker))
+
+
+class ArqQueue(_BackgroundTasks):
     """Hands job ids to Redis; `placements worker` processes run them."""
 
     def __init__(self, redis_url: str, queue_name: str) -> None:
+        super().__init__()
         self._redis_url = redis_url
         self._queue_name = queue_name
         self._pool: Any = None
-        self._tasks: set[asyncio.Task[Any]] = set()
 
     async def _get_pool(self) -> Any:
         if self._pool is None:
@@ -77,13 +88,7 @@ class ArqQueue:
         await pool.enqueue_job("run_job", str(job_id), _job_id=str(job_id), _queue_name=self._queue_name)
 
     def enqueue(self, job_id: UUID) -> None:
-        task = asyncio.get_running_loop().create_task(self._send(job_id))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def drain(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        self._start(self._send(job_id))
 
     async def close(self) -> None:
         await self.drain()
