@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 from uuid import UUID
 
 from advanced_alchemy.base import UUIDAuditBase
@@ -18,6 +19,10 @@ class EmployerStatus(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     SUSPENDED = "suspended"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
 
 class Employer(UUIDAuditBase):
@@ -35,6 +40,31 @@ class Employer(UUIDAuditBase):
     status: Mapped[EmployerStatus] = mapped_column(
         enum_column(EmployerStatus), default=EmployerStatus.PENDING, index=True
     )
+    # The pathways the organisation can offer (software, data, ...), chosen at sign-up.
+    pathways: Mapped[list[str]] = mapped_column(JsonB, default=list)
+    # Why a coordinator rejected or suspended the organisation, shown to its users.
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class EmployerCompliance(UUIDAuditBase):
+    """What the programme must know before a pupil goes to an employer: one record per organisation."""
+
+    __tablename__ = "employer_compliance"
+
+    employer_id: Mapped[UUID] = mapped_column(
+        ForeignKey("employer.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    insurer: Mapped[str | None] = mapped_column(String(200), default=None)
+    policy_number: Mapped[str | None] = mapped_column(String(60), default=None)
+    insurance_expires_on: Mapped[date | None] = mapped_column(default=None, index=True)
+    risk_assessment_on: Mapped[date | None] = mapped_column(default=None)
+    safeguarding_lead_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    safeguarding_lead_email: Mapped[str | None] = mapped_column(String(320), default=None)
+    safeguarding_lead_phone: Mapped[str | None] = mapped_column(String(30), default=None)
+    # Whether supervisors of under-16s have had the checks the organisation's policy requires.
+    supervisor_checks_done: Mapped[bool | None] = mapped_column(default=None)
+    # The expiry date the last insurance reminder was sent for, so the daily job sends one per date.
+    insurance_reminder_for: Mapped[date | None] = mapped_column(default=None)
 
 
 class WorkMode(enum.StrEnum):
@@ -42,11 +72,19 @@ class WorkMode(enum.StrEnum):
     HYBRID = "hybrid"
     REMOTE = "remote"
 
+    @property
+    def label(self) -> str:
+        return {"on_site": "On site", "hybrid": "Hybrid", "remote": "Remote"}[self.value]
+
 
 class PlacementStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
 
 
 class Placement(UUIDAuditBase):
@@ -72,4 +110,8 @@ class Placement(UUIDAuditBase):
     supervisor_name: Mapped[str | None] = mapped_column(String(200), default=None)
     status: Mapped[PlacementStatus] = mapped_column(
         enum_column(PlacementStatus), default=PlacementStatus.DRAFT, index=True
+    )
+    # The placement of an earlier round this one was copied from, if any.
+    copied_from_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("placement.id", ondelete="SET NULL"), default=None
     )

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from employers.api import EmployersApi, PlacementsApi
+from employers.pages import EmployerPages, EmployerSignUpPage, PlacementPages
+
+ROUTES: list[Any] = [EmployerSignUpPage, EmployerPages, PlacementPages, EmployersApi, PlacementsApi]

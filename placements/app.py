@@ -12,6 +12,7 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
@@ -111,7 +112,8 @@ def create_app(settings: Settings | None = None, *, queue: Queue | None = None) 
             "Sign in through /sign-in; send the csrftoken cookie back in the x-csrftoken header on writes.",
             path="/schema",
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
-            render_plugins=[],
+            # The document itself, at /schema too: no viewer that would load scripts from elsewhere.
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
             components=Components(
                 security_schemes={
                     "session": SecurityScheme(

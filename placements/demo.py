@@ -12,14 +12,21 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Employer, EmployerStatus, Placement, PlacementStatus, WorkMode
+from employers.models import (
+    Employer,
+    EmployerCompliance,
+    EmployerStatus,
+    Placement,
+    PlacementStatus,
+    WorkMode,
+)
 from matching.models import Round, Stage
 from placements.accounts.models import Role, User
 from placements.accounts.passwords import hash_password
 from placements.audit.services import record
 from placements.clock import today
 from placements.settings import Settings
-from schools.models import Pupil, School
+from schools.models import Consent, Pupil, School
 
 DEMO_PASSWORD = "placements-demo"  # noqa: S105 - demo accounts only, refused in production
 COORDINATOR_EMAIL = "coordinator@demo.placements.test"
@@ -217,13 +224,17 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
         schools.append(school)
         db.add(school)
     await db.flush()
-    for school in schools:
+    for number, school in enumerate(schools):
+        # The last school has no digital advisor yet, so the coordinator's school list shows one missing.
+        advisor = number != len(schools) - 1
         staff = User(
             email=f"advisor@{_slug(school.name)}.demo.placements.test",
-            name=f"{school.town} Advisor",
+            name=f"{school.town} Advisor" if advisor else f"{school.town} Office",
             role=Role.SCHOOL_STAFF,
             school_id=school.id,
             password_hash=password,
+            is_digital_advisor=advisor,
+            phone=f"01632 960{number:03d}" if advisor else None,
         )
         db.add(staff)
         accounts.append((staff.email, f"school staff, {school.name}"))
@@ -244,9 +255,30 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
             size=rng.choice(["1-9", "10-49", "50-249"]),
             status=EmployerStatus.PENDING if number >= 37 else EmployerStatus.APPROVED,
         )
+        employer.pathways = sorted({PATHWAYS[number % len(PATHWAYS)], PATHWAYS[(number + 1) % len(PATHWAYS)]})
         employers.append(employer)
         db.add(employer)
     await db.flush()
+    # Complete compliance records, except that the second employer's insurance expires within
+    # 30 days (a warning) and the third's has lapsed (not eligible for matching).
+    for number, employer in enumerate(employers):
+        expires = today() + timedelta(days=200 + number * 5)
+        if number == 1:
+            expires = today() + timedelta(days=20)
+        elif number == 2:
+            expires = today() - timedelta(days=10)
+        db.add(
+            EmployerCompliance(
+                employer_id=employer.id,
+                insurer=["Lancashire Mutual", "Red Rose Insurance", "Northern Assurance"][number % 3],
+                policy_number=f"ELI-{40000 + number * 37}",
+                insurance_expires_on=expires,
+                risk_assessment_on=today() - timedelta(days=30 + number * 3),
+                safeguarding_lead_name=f"{FIRST_NAMES[number % 35]} {LAST_NAMES[number % 30]}",
+                safeguarding_lead_email=f"safeguarding@{_slug(employer.name)}.demo.placements.test",
+                supervisor_checks_done=True,
+            )
+        )
     for employer in employers:
         user = User(
             email=f"team@{_slug(employer.name)}.demo.placements.test",
@@ -288,12 +320,13 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
             )
         )
 
+    pupils = []
     for number in range(500):
         school = schools[number % len(schools)]
         year_group = rng.choice([10, 10, 12])
         age = 15 if year_group == 10 else 17
         born = date(year - age, 9, 1) + timedelta(days=rng.randint(0, 364))
-        db.add(
+        pupils.append(
             Pupil(
                 school_id=school.id,
                 reference=f"P{number + 1:04d}",
@@ -314,6 +347,20 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
                 emergency_contact_phone=f"07700 900{rng.randint(0, 999):03d}",
             )
         )
+    db.add_all(pupils)
+    await db.flush()
+    # Parental consent for about nine pupils in ten; the rest show as missing consent.
+    for pupil in pupils:
+        if rng.random() < 0.9:
+            db.add(
+                Consent(
+                    pupil_id=pupil.id,
+                    given_by=f"{rng.choice(FIRST_NAMES)} {pupil.last_name}",
+                    relationship=rng.choice(RELATIONSHIPS[:3]),
+                    given_on=today() - timedelta(days=rng.randint(7, 60)),
+                    text_version="2026-1",
+                )
+            )
     await record(db, actor=None, action="demo_data_loaded", actor_label="command line")
     await db.flush()
     return accounts

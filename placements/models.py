@@ -2,25 +2,29 @@
 
 from advanced_alchemy.base import orm_registry
 
-from employers.models import Employer, Placement
+from employers.models import Employer, EmployerCompliance, Placement
 from matching.models import Round
 from placements.accounts.models import AccountToken, User
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord
 from placements.notifications.models import OutboxMessage
 from placements.store import StoreEntry
-from schools.models import Pupil, School
+from schools.models import Consent, ErasedPupil, Pupil, PupilImport, School
 
 metadata = orm_registry.metadata
 
 __all__ = [
     "AccountToken",
     "AuditEntry",
+    "Consent",
     "Employer",
+    "EmployerCompliance",
+    "ErasedPupil",
     "JobRecord",
     "OutboxMessage",
     "Placement",
     "Pupil",
+    "PupilImport",
     "Round",
     "School",
     "StoreEntry",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from advanced_alchemy.base import UUIDAuditBase
+from advanced_alchemy.base import UUIDAuditBase, UUIDBase
+from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -48,3 +50,57 @@ class Pupil(UUIDAuditBase):
     @property
     def priority(self) -> int:
         return int(self.pupil_premium or self.looked_after or self.send)
+
+
+class Consent(UUIDAuditBase):
+    """A parent's or carer's consent for one pupil, on one version of the consent text.
+
+    A pupil has current consent while a record of theirs is not withdrawn; withdrawing closes
+    every open record, so "the latest record, not withdrawn" and "any open record" agree.
+    """
+
+    __tablename__ = "consent"
+
+    pupil_id: Mapped[UUID] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    given_by: Mapped[str] = mapped_column(String(200))
+    relationship: Mapped[str] = mapped_column(String(60))
+    given_on: Mapped[date]
+    text_version: Mapped[str] = mapped_column(String(20))
+    recorded_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    withdrawn_on: Mapped[date | None] = mapped_column(default=None)
+    withdrawn_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+class PupilImport(UUIDBase):
+    """A parsed CSV waiting for the school to confirm it: nothing about pupils is written before then.
+
+    Owned by one school, deleted when imported, and purged once expired.
+    """
+
+    __tablename__ = "pupil_import"
+
+    school_id: Mapped[UUID] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    created_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    # The rows as parsed ({field: value}, JSON-friendly) and every problem found (row, column, message).
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
+    problems: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+
+
+class ErasedPupil(UUIDBase):
+    """What is left of an erased pupil for the programme's counts: no name, no date, no identifier."""
+
+    __tablename__ = "erased_pupil"
+
+    school_id: Mapped[UUID | None] = mapped_column(ForeignKey("school.id", ondelete="SET NULL"), index=True)
+    year_group: Mapped[int]
+    priority: Mapped[bool] = mapped_column(default=False)
+    erased_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

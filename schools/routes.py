@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from schools.api import PupilImportsApi, PupilsApi, SchoolsApi
+from schools.pages import OwnSchoolPage, PupilPages, SchoolPages
+
+ROUTES: list[Any] = [SchoolPages, OwnSchoolPage, PupilPages, SchoolsApi, PupilsApi, PupilImportsApi]

@@ -130,3 +130,132 @@ async def run_queued_jobs() -> None:
             await worker.main()
         finally:
             await worker.close()
+
+
+async def make_pupil(db: AsyncSession, school_id: Any, **fields: Any) -> Any:
+    """A valid year-10 pupil of the school (born to fit the current school year)."""
+    from datetime import date
+
+    from placements.clock import today
+    from schools.models import Pupil
+    from schools.validation import academic_year_start
+
+    n = next(_serial)
+    start = academic_year_start(today())
+    pupil = Pupil(
+        **{
+            "school_id": school_id,
+            "reference": f"R{n:05d}",
+            "first_name": f"Pupil{n}",
+            "last_name": f"Surname{n}",
+            "date_of_birth": date(start - 15, 1, 15),
+            "year_group": 10,
+            "home_postcode": "PR1 2HE",
+            "lat": 53.76,
+            "lon": -2.70,
+            **fields,
+        }
+    )
+    db.add(pupil)
+    await db.commit()
+    return pupil
+
+
+async def make_consent(db: AsyncSession, pupil_id: Any, **fields: Any) -> Any:
+    from datetime import date
+
+    from schools.models import Consent
+
+    consent = Consent(
+        **{
+            "pupil_id": pupil_id,
+            "given_by": "A Parent",
+            "relationship": "Mother",
+            "given_on": date(2026, 9, 1),
+            "text_version": "2026-1",
+            **fields,
+        }
+    )
+    db.add(consent)
+    await db.commit()
+    return consent
+
+
+async def make_round(db: AsyncSession, **fields: Any) -> Any:
+    """A matching round (the current one unless closed), with four placement weeks."""
+    from matching.models import Round, Stage
+
+    n = next(_serial)
+    year = fields.pop("programme_year", 2027 + n % 1000)
+    placement_round = Round(
+        **{
+            "name": f"Summer placements {year}",
+            "programme_year": year,
+            "stage": Stage.OPEN_FOR_PLACEMENTS,
+            "weeks": [f"{year}-W{week}" for week in (25, 26, 27, 28)],
+            **fields,
+        }
+    )
+    db.add(placement_round)
+    await db.commit()
+    return placement_round
+
+
+async def make_compliance(db: AsyncSession, employer_id: Any, **fields: Any) -> Any:
+    """A complete compliance record, insured until the end of 2099 unless told otherwise."""
+    from datetime import date
+
+    from employers.models import EmployerCompliance
+
+    compliance = EmployerCompliance(
+        **{
+            "employer_id": employer_id,
+            "insurer": "Lancashire Mutual",
+            "policy_number": "ELI-12345",
+            "insurance_expires_on": date(2099, 12, 31),
+            "risk_assessment_on": date(2026, 1, 10),
+            "safeguarding_lead_name": "Sam Safe",
+            "safeguarding_lead_email": "safe@example.org",
+            "supervisor_checks_done": True,
+            **fields,
+        }
+    )
+    db.add(compliance)
+    await db.commit()
+    return compliance
+
+
+async def make_placement(db: AsyncSession, employer_id: Any, round_id: Any, **fields: Any) -> Any:
+    """A published on-site software placement in Preston, weeks 25 and 26 of the round's year."""
+    from employers.models import Placement, PlacementStatus, WorkMode
+    from matching.models import Round
+
+    n = next(_serial)
+    placement_round = await db.get(Round, round_id)
+    weeks = list(placement_round.weeks[:2]) if placement_round else []
+    placement = Placement(
+        **{
+            "employer_id": employer_id,
+            "round_id": round_id,
+            "title": f"Placement {n}",
+            "description": "Help the team build and test a website.",
+            "pathway": "software",
+            "skills": "Python",
+            "work_mode": WorkMode.ON_SITE,
+            "address": "1 Fishergate",
+            "postcode": "PR1 2HE",
+            "town": "Preston",
+            "lat": 53.76,
+            "lon": -2.70,
+            "weeks": weeks,
+            "capacity": 2,
+            "year_groups": [10, 12],
+            "min_age": 14,
+            "supervisor_name": "Sue Pervisor",
+            "status": PlacementStatus.PUBLISHED,
+            **fields,
+        }
+    )
+    db.add(placement)
+    await db.commit()
+    return placement

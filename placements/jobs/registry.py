@@ -50,7 +50,9 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
 
 def registered_jobs() -> dict[str, JobFunction]:
     # Importing the domains' job modules registers their functions.
+    import employers.jobs  # noqa: F401
     import placements.notifications.jobs  # noqa: F401
+    import schools.jobs  # noqa: F401
 
     return dict(_jobs)
 

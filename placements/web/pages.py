@@ -16,6 +16,7 @@ from placements.accounts.guards import PUBLIC, access
 from placements.accounts.models import Role, User
 from placements.db import DbSession
 from placements.settings import get_settings
+from schools import queries as school_queries
 from schools.models import Pupil, School
 
 
@@ -45,8 +46,14 @@ class HomeController(Controller):
                 "placements": await _count(db_session, Placement),
             }
         elif user.role is Role.SCHOOL_STAFF:
-            context["school"] = await db_session.get(School, user.school_id)
-            context["pupils"] = await _count(db_session, Pupil, Pupil.school_id == user.school_id)
+            # The user's own school only: list_schools is scoped to it, with its pupils and advisors.
+            rows, _ = await school_queries.list_schools(db_session, user=user, limit=1, offset=0)
+            if rows:
+                context["school"] = rows[0].school
+                context["school_row"] = rows[0]
+                context["missing_consent"] = await school_queries.count_missing_consent(
+                    db_session, school_id=rows[0].school.id
+                )
         else:
             context["employer"] = await db_session.get(Employer, user.employer_id)
             context["placements"] = await _count(

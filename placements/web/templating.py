@@ -22,6 +22,12 @@ from placements.settings import ROOT
 # (label, href, roles) of the service navigation; a role sees the items it may use.
 NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Home", "/", frozenset(Role)),
+    ("Placements", "/placements", frozenset(Role)),
+    ("Employers", "/employers", frozenset({Role.COORDINATOR})),
+    ("Your organisation", "/employers/mine", frozenset({Role.EMPLOYER_USER})),
+    ("Schools", "/schools", frozenset({Role.COORDINATOR})),
+    ("Our school", "/school", frozenset({Role.SCHOOL_STAFF})),
+    ("Pupils", "/pupils", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF})),
     ("Users", "/users", frozenset({Role.COORDINATOR})),
     ("Audit log", "/audit", frozenset({Role.COORDINATOR})),
 ]

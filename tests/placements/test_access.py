@@ -14,7 +14,8 @@ from placements.accounts.models import Role, User
 
 # The only paths anyone may use without signing in.
 PUBLIC_PATHS = re.compile(
-    r"^/(sign-in|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*)$"
+    r"^/(sign-in|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*"
+    r"|employers/sign-up|api/employers/sign-up)$"
 )
 
 

@@ -59,6 +59,7 @@ async def test_health_checks_the_database(client):
 
 async def test_openapi_document_lists_the_api(client):
     document = (await client.http.get("/schema/openapi.json")).json()
+    assert (await client.http.get("/schema")).json() == document
     assert "/api/me" in document["paths"] and "/api/users" in document["paths"]
     assert not any(path.startswith(("/sign-in", "/users")) for path in document["paths"])
 

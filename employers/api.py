@@ -1,0 +1,507 @@
+"""The employers and placements JSON API: the same operations as the pages.
+
+Checks that need the database or more than one field (the round's weeks, coordinates from the
+postcode, a state that does not allow a decision) answer 409 with the reason; the request
+body's own shape is in the schema, so anything it allows is not answered 400.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from advanced_alchemy.service import OffsetPagination
+from litestar import Controller, Request, get, post, put
+from litestar.exceptions import ValidationException
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers import inputs, queries, services
+from employers.models import Employer, EmployerStatus, PlacementStatus, WorkMode
+from employers.schemas import (
+    ColleagueIn,
+    ComplianceIn,
+    ComplianceOut,
+    DecisionIn,
+    EmployerDetailsIn,
+    EmployerInvitationIn,
+    EmployerOut,
+    PlacementIn,
+    PlacementOut,
+    SignUpIn,
+)
+from placements.accounts.api import UserOut
+from placements.accounts.guards import PUBLIC, access
+from placements.accounts.models import Role, User
+from placements.accounts.services import AccountError
+from placements.clock import today
+from placements.db import DbSession
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
+from placements.web.forms import FormErrors
+from placements.web.pages import current_round
+from placements.web.paging import Limit, Offset
+
+WRITE_ERRORS = [*API_LOOKUP_ERRORS, ValidationException, ConflictException]
+
+
+def _ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _refuse(errors: FormErrors) -> ConflictException:
+    return ConflictException("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+async def _employer_out(db: AsyncSession, employer: Employer) -> EmployerOut:
+    return EmployerOut.of(employer, await queries.compliance_of(db, employer), today())
+
+
+class EmployersApi(Controller):
+    path = "/api/employers"
+    tags = ["Employers"]
+
+    @post(
+        "/sign-up",
+        opt=PUBLIC,
+        security=[{}],
+        operation_id="signUpEmployer",
+        summary="Register a business and its first user (pending until a coordinator approves it)",
+        raises=[ValidationException, ConflictException],
+    )
+    async def sign_up(
+        self, request: Request[Any, Any, Any], data: JSONBody[SignUpIn], db_session: DbSession
+    ) -> EmployerOut:
+        errors = FormErrors()
+        raw = data.raw()
+        raw["confirm_password"] = data.password
+        checked = inputs.check_sign_up(raw, errors)
+        if checked is None:
+            raise _refuse(errors)
+        try:
+            employer, _user = await services.sign_up(db_session, data=checked, ip_address=_ip(request))
+        except AccountError as exc:
+            raise ConflictException(str(exc)) from exc
+        return await _employer_out(db_session, employer)
+
+    @get(
+        "/",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="listEmployers",
+        summary="Employer organisations with what each is missing (an employer user sees their own)",
+        raises=API_ERRORS,
+    )
+    async def list_employers(
+        self,
+        request: Request[User, Any, Any],
+        db_session: DbSession,
+        status: FromQuery[EmployerStatus | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> OffsetPagination[EmployerOut]:
+        rows, total = await queries.employers_page(
+            db_session, user=request.user, status=status, q=q, limit=limit, offset=offset
+        )
+        day = today()
+        return OffsetPagination(
+            items=[EmployerOut.of(e, c, day) for e, c in rows], limit=limit, offset=offset, total=total
+        )
+
+    @post(
+        "/",
+        opt=access(Role.COORDINATOR),
+        operation_id="inviteEmployer",
+        summary="Add an organisation directly (approved) and invite its first user",
+        raises=WRITE_ERRORS,
+    )
+    async def invite(
+        self, request: Request[User, Any, Any], data: JSONBody[EmployerInvitationIn], db_session: DbSession
+    ) -> EmployerOut:
+        errors = FormErrors()
+        raw = data.raw()
+        details = inputs.check_employer_details(raw, errors)
+        person = inputs.check_person(raw, errors)
+        if details is None or person is None:
+            raise _refuse(errors)
+        try:
+            employer = await services.invite_employer(
+                db_session, details=details, contact=person, actor=request.user, ip_address=_ip(request)
+            )
+        except AccountError as exc:
+            raise ConflictException(str(exc)) from exc
+        return await _employer_out(db_session, employer)
+
+    @get(
+        "/{employer_id:uuid}",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="getEmployer",
+        summary="An employer organisation, whether it is eligible for matching, and why not",
+        raises=API_LOOKUP_ERRORS,
+    )
+    async def get_employer(
+        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+    ) -> EmployerOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        return await _employer_out(db_session, employer)
+
+    @put(
+        "/{employer_id:uuid}",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="updateEmployer",
+        summary="Change an organisation's details",
+        raises=WRITE_ERRORS,
+    )
+    async def update(
+        self,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        data: JSONBody[EmployerDetailsIn],
+        db_session: DbSession,
+    ) -> EmployerOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        errors = FormErrors()
+        details = inputs.check_employer_details(data.raw(), errors)
+        if details is None:
+            raise _refuse(errors)
+        await services.update_details(
+            db_session, employer=employer, details=details, actor=request.user, ip_address=_ip(request)
+        )
+        return await _employer_out(db_session, employer)
+
+    @post(
+        "/{employer_id:uuid}/approve",
+        opt=access(Role.COORDINATOR),
+        status_code=200,
+        operation_id="approveEmployer",
+        summary="Approve a pending (or rejected or suspended) organisation; its users are emailed",
+        raises=WRITE_ERRORS,
+    )
+    async def approve(
+        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+    ) -> EmployerOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        try:
+            await services.approve_employer(
+                db_session, employer=employer, actor=request.user, ip_address=_ip(request)
+            )
+        except services.EmployerError as exc:
+            raise ConflictException(str(exc)) from exc
+        return await _employer_out(db_session, employer)
+
+    @post(
+        "/{employer_id:uuid}/reject",
+        opt=access(Role.COORDINATOR),
+        status_code=200,
+        operation_id="rejectEmployer",
+        summary="Reject a pending organisation, with a reason that is emailed to its users",
+        raises=WRITE_ERRORS,
+    )
+    async def reject(
+        self,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        data: JSONBody[DecisionIn],
+        db_session: DbSession,
+    ) -> EmployerOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        try:
+            await services.reject_employer(
+                db_session, employer=employer, reason=data.reason, actor=request.user, ip_address=_ip(request)
+            )
+        except services.EmployerError as exc:
+            raise ConflictException(str(exc)) from exc
+        return await _employer_out(db_session, employer)
+
+    @post(
+        "/{employer_id:uuid}/suspend",
+        opt=access(Role.COORDINATOR),
+        status_code=200,
+        operation_id="suspendEmployer",
+        summary="Suspend an approved organisation, with a reason that is emailed to its users",
+        raises=WRITE_ERRORS,
+    )
+    async def suspend(
+        self,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        data: JSONBody[DecisionIn],
+        db_session: DbSession,
+    ) -> EmployerOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        try:
+            await services.suspend_employer(
+                db_session, employer=employer, reason=data.reason, actor=request.user, ip_address=_ip(request)
+            )
+        except services.EmployerError as exc:
+            raise ConflictException(str(exc)) from exc
+        return await _employer_out(db_session, employer)
+
+    @get(
+        "/{employer_id:uuid}/compliance",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="getEmployerCompliance",
+        summary="The organisation's compliance record and what is missing from it",
+        raises=API_LOOKUP_ERRORS,
+    )
+    async def get_compliance(
+        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+    ) -> ComplianceOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        return ComplianceOut.of(employer, await queries.compliance_of(db_session, employer), today())
+
+    @put(
+        "/{employer_id:uuid}/compliance",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="saveEmployerCompliance",
+        summary="Save the organisation's compliance record (insurance, risk assessment, safeguarding)",
+        raises=WRITE_ERRORS,
+    )
+    async def save_compliance(
+        self,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        data: JSONBody[ComplianceIn],
+        db_session: DbSession,
+    ) -> ComplianceOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        errors = FormErrors()
+        checked = inputs.check_compliance(data.raw(), errors)
+        if checked is None:
+            raise _refuse(errors)
+        compliance = await services.save_compliance(
+            db_session, employer=employer, data=checked, actor=request.user, ip_address=_ip(request)
+        )
+        return ComplianceOut.of(employer, compliance, today())
+
+    @get(
+        "/{employer_id:uuid}/users",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="listEmployerUsers",
+        summary="The organisation's users",
+        raises=API_LOOKUP_ERRORS,
+    )
+    async def list_users(
+        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+    ) -> list[UserOut]:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        users = await db_session.scalars(
+            select(User).where(User.employer_id == employer.id).order_by(User.email)
+        )
+        return [UserOut.of(user) for user in users]
+
+    @post(
+        "/{employer_id:uuid}/users",
+        opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
+        operation_id="inviteEmployerColleague",
+        summary="Invite a colleague to the same organisation by email",
+        raises=WRITE_ERRORS,
+    )
+    async def invite_colleague(
+        self,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        data: JSONBody[ColleagueIn],
+        db_session: DbSession,
+    ) -> UserOut:
+        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        try:
+            user = await services.invite_colleague(
+                db_session,
+                employer=employer,
+                person=inputs.Person(name=data.name.strip(), email=data.email),
+                actor=request.user,
+                ip_address=_ip(request),
+            )
+        except AccountError as exc:
+            raise ConflictException(str(exc)) from exc
+        return UserOut.of(user)
+
+
+class PlacementsApi(Controller):
+    path = "/api/placements"
+    tags = ["Placements"]
+
+    @get(
+        "/",
+        opt=access(),
+        operation_id="listPlacements",
+        summary="Placements of the current round: schools and coordinators see those open to schools, "
+        "employer users their own. Distance (km from the school) applies to school staff.",
+        raises=API_ERRORS,
+    )
+    async def list_placements(
+        self,
+        request: Request[User, Any, Any],
+        db_session: DbSession,
+        q: Annotated[
+            str | None,
+            QueryParameter(max_length=100, description="Words in the title, description, skills or employer"),
+        ] = None,
+        pathway: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        town: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        within_km: Annotated[float | None, QueryParameter(ge=1, le=200)] = None,
+        week: Annotated[str | None, QueryParameter(max_length=8)] = None,
+        year_group: Annotated[int | None, QueryParameter(ge=7, le=13)] = None,
+        work_mode: FromQuery[WorkMode | None] = None,
+        status: FromQuery[PlacementStatus | None] = None,
+        limit: Limit = 50,
+        offset: Offset = 0,
+    ) -> OffsetPagination[PlacementOut]:
+        current = await current_round(db_session)
+        if current is None:
+            return OffsetPagination(items=[], limit=limit, offset=offset, total=0)
+        filters = queries.Filters(
+            q=q or None,
+            pathway=pathway or None,
+            town=town or None,
+            within_km=within_km,
+            week=week or None,
+            year_group=year_group,
+            work_mode=work_mode,
+            status=status if request.user.role is not Role.SCHOOL_STAFF else None,
+        )
+        listed, total = await queries.placements_page(
+            db_session,
+            user=request.user,
+            round_id=current.id,
+            filters=filters,
+            today=today(),
+            limit=limit,
+            offset=offset,
+        )
+        return OffsetPagination(
+            items=[PlacementOut.of(item.placement, item.employer_name, item.distance_km) for item in listed],
+            limit=limit,
+            offset=offset,
+            total=total,
+        )
+
+    @post(
+        "/",
+        opt=access(Role.EMPLOYER_USER),
+        operation_id="createPlacement",
+        summary="Post a placement in the current round (as a draft, or published)",
+        raises=WRITE_ERRORS,
+    )
+    async def create(
+        self, request: Request[User, Any, Any], data: JSONBody[PlacementIn], db_session: DbSession
+    ) -> PlacementOut:
+        employer = await db_session.get_one(Employer, request.user.employer_id)
+        current = await current_round(db_session)
+        if current is None:
+            raise ConflictException("There is no open round to post placements in")
+        errors = FormErrors()
+        checked = inputs.check_placement(data.raw(), errors, round_weeks=list(current.weeks))
+        if checked is None:
+            raise _refuse(errors)
+        placement = await services.create_placement(
+            db_session,
+            employer=employer,
+            round=current,
+            data=checked,
+            actor=request.user,
+            ip_address=_ip(request),
+        )
+        return PlacementOut.of(placement, employer.name)
+
+    @get(
+        "/{placement_id:uuid}",
+        opt=access(),
+        operation_id="getPlacement",
+        summary="A placement",
+        raises=API_LOOKUP_ERRORS,
+    )
+    async def get_placement(
+        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+    ) -> PlacementOut:
+        placement = await queries.placement_for(
+            db_session, user=request.user, placement_id=placement_id, today=today()
+        )
+        employer = await db_session.get_one(Employer, placement.employer_id)
+        origin = await queries.school_origin(db_session, request.user)
+        distance = None
+        if origin and placement.lat is not None and placement.lon is not None:
+            distance = queries.haversine_km(origin[0], origin[1], placement.lat, placement.lon)
+        return PlacementOut.of(placement, employer.name, distance)
+
+    @put(
+        "/{placement_id:uuid}",
+        opt=access(Role.EMPLOYER_USER),
+        operation_id="updatePlacement",
+        summary="Change a placement (not once withdrawn)",
+        raises=WRITE_ERRORS,
+    )
+    async def update(
+        self,
+        request: Request[User, Any, Any],
+        placement_id: FromPath[UUID],
+        data: JSONBody[PlacementIn],
+        db_session: DbSession,
+    ) -> PlacementOut:
+        placement = await queries.placement_for(
+            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+        )
+        from matching.models import Round
+
+        placement_round = await db_session.get_one(Round, placement.round_id)
+        errors = FormErrors()
+        checked = inputs.check_placement(data.raw(), errors, round_weeks=list(placement_round.weeks))
+        if checked is None:
+            raise _refuse(errors)
+        try:
+            await services.update_placement(
+                db_session, placement=placement, data=checked, actor=request.user, ip_address=_ip(request)
+            )
+        except services.EmployerError as exc:
+            raise ConflictException(str(exc)) from exc
+        employer = await db_session.get_one(Employer, placement.employer_id)
+        return PlacementOut.of(placement, employer.name)
+
+    @post(
+        "/{placement_id:uuid}/withdraw",
+        opt=access(Role.EMPLOYER_USER),
+        status_code=200,
+        operation_id="withdrawPlacement",
+        summary="Withdraw a placement: schools stop seeing it",
+        raises=WRITE_ERRORS,
+    )
+    async def withdraw(
+        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+    ) -> PlacementOut:
+        placement = await queries.placement_for(
+            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+        )
+        try:
+            await services.withdraw_placement(
+                db_session, placement=placement, actor=request.user, ip_address=_ip(request)
+            )
+        except services.EmployerError as exc:
+            raise ConflictException(str(exc)) from exc
+        employer = await db_session.get_one(Employer, placement.employer_id)
+        return PlacementOut.of(placement, employer.name)
+
+    @post(
+        "/{placement_id:uuid}/copy",
+        opt=access(Role.EMPLOYER_USER),
+        operation_id="copyPlacement",
+        summary="Copy a placement of an earlier round into the current round, as a draft",
+        raises=WRITE_ERRORS,
+    )
+    async def copy(
+        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+    ) -> PlacementOut:
+        placement = await queries.placement_for(
+            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+        )
+        current = await current_round(db_session)
+        if current is None:
+            raise ConflictException("There is no open round to copy the placement into")
+        try:
+            copy = await services.copy_placement(
+                db_session, placement=placement, round=current, actor=request.user, ip_address=_ip(request)
+            )
+        except services.EmployerError as exc:
+            raise ConflictException(str(exc)) from exc
+        employer = await db_session.get_one(Employer, placement.employer_id)
+        return PlacementOut.of(copy, employer.name)

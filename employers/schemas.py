@@ -1,0 +1,256 @@
+"""The JSON API's shapes. Constraints here are what the server accepts, so the schema says so."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from msgspec import Meta, Struct
+
+from employers.compliance import insurance_warning, matching_problems
+from employers.inputs import COMPANY_NUMBER_PATTERN, POSTCODE_PATTERN, WEEK_PATTERN
+from employers.models import (
+    Employer,
+    EmployerCompliance,
+    EmployerStatus,
+    Placement,
+    PlacementStatus,
+    WorkMode,
+)
+from placements.web.forms import EMAIL
+
+# At least one letter or digit, in a range Python and JSON Schema read alike (as in accounts.api).
+HAS_A_LETTER = r"[0-9A-Za-z\u00c0-\u1fff\u3040-\ufefe]"
+
+Pathway = Literal["software", "data", "cyber", "design", "digital marketing", "IT support"]
+Size = Literal["1-9", "10-49", "50-249", "250+"]
+YearGroup = Literal[9, 10, 11, 12, 13]
+
+
+def _text(most: int) -> Any:
+    return Annotated[str, Meta(min_length=1, max_length=most, pattern=HAS_A_LETTER)]
+
+
+Name = _text(200)
+Address = _text(300)
+Reason = _text(2000)
+Description = _text(5000)
+Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=EMAIL.pattern)]
+Postcode = Annotated[str, Meta(min_length=5, max_length=8, pattern=POSTCODE_PATTERN)]
+Latitude = Annotated[float, Meta(ge=49, le=61)]
+Longitude = Annotated[float, Meta(ge=-9, le=2)]
+Week = Annotated[str, Meta(pattern=WEEK_PATTERN)]
+
+
+class EmployerDetailsIn(Struct, kw_only=True):
+    name: Name
+    companies_house_number: Annotated[str, Meta(pattern=COMPANY_NUMBER_PATTERN)] | None = None
+    address: Address
+    postcode: Postcode
+    town: Annotated[str, Meta(max_length=100)] | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    sector: Annotated[str, Meta(max_length=60)] | None = None
+    pathways: Annotated[list[Pathway], Meta(min_length=1, max_length=6)]
+    size: Size
+
+    def raw(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__struct_fields__}
+
+
+class SignUpIn(EmployerDetailsIn, kw_only=True):
+    """A business and its first user; the password is chosen here."""
+
+    user_name: Name
+    user_email: Email
+    password: Annotated[str, Meta(min_length=10, max_length=200)]
+
+
+class EmployerInvitationIn(EmployerDetailsIn, kw_only=True):
+    """An organisation a coordinator adds directly (approved), and the person to invite."""
+
+    user_name: Name
+    user_email: Email
+
+
+class DecisionIn(Struct):
+    reason: Reason
+
+
+class ColleagueIn(Struct):
+    name: Name
+    email: Email
+
+
+class EmployerOut(Struct):
+    id: UUID
+    name: str
+    companies_house_number: str | None
+    address: str | None
+    postcode: str
+    town: str | None
+    lat: float | None
+    lon: float | None
+    sector: str | None
+    pathways: list[str]
+    size: str | None
+    status: EmployerStatus
+    status_reason: str | None
+    eligible_for_matching: bool
+    problems: list[str]
+    insurance_warning: str | None
+
+    @classmethod
+    def of(cls, employer: Employer, compliance: EmployerCompliance | None, today: date) -> EmployerOut:
+        problems = matching_problems(employer, compliance, today)
+        return cls(
+            id=employer.id,
+            name=employer.name,
+            companies_house_number=employer.companies_house_number,
+            address=employer.address,
+            postcode=employer.postcode,
+            town=employer.town,
+            lat=employer.lat,
+            lon=employer.lon,
+            sector=employer.sector,
+            pathways=list(employer.pathways or []),
+            size=employer.size,
+            status=employer.status,
+            status_reason=employer.status_reason,
+            eligible_for_matching=not problems,
+            problems=problems,
+            insurance_warning=insurance_warning(compliance, today),
+        )
+
+
+class ComplianceIn(Struct, kw_only=True):
+    """Any field may be null: the record is then incomplete, and `problems` says what is missing."""
+
+    insurer: Annotated[str, Meta(max_length=200)] | None = None
+    policy_number: Annotated[str, Meta(max_length=60)] | None = None
+    insurance_expires_on: date | None = None
+    risk_assessment_on: date | None = None
+    safeguarding_lead_name: Annotated[str, Meta(max_length=200)] | None = None
+    safeguarding_lead_email: Email | None = None
+    safeguarding_lead_phone: Annotated[str, Meta(max_length=30)] | None = None
+    supervisor_checks_done: bool | None = None
+
+    def raw(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in self.__struct_fields__}
+
+
+class ComplianceOut(Struct):
+    employer_id: UUID
+    insurer: str | None
+    policy_number: str | None
+    insurance_expires_on: date | None
+    risk_assessment_on: date | None
+    safeguarding_lead_name: str | None
+    safeguarding_lead_email: str | None
+    safeguarding_lead_phone: str | None
+    supervisor_checks_done: bool | None
+    eligible_for_matching: bool
+    problems: list[str]
+    insurance_warning: str | None
+
+    @classmethod
+    def of(cls, employer: Employer, compliance: EmployerCompliance | None, today: date) -> ComplianceOut:
+        problems = matching_problems(employer, compliance, today)
+        c = compliance
+        return cls(
+            employer_id=employer.id,
+            insurer=c.insurer if c else None,
+            policy_number=c.policy_number if c else None,
+            insurance_expires_on=c.insurance_expires_on if c else None,
+            risk_assessment_on=c.risk_assessment_on if c else None,
+            safeguarding_lead_name=c.safeguarding_lead_name if c else None,
+            safeguarding_lead_email=c.safeguarding_lead_email if c else None,
+            safeguarding_lead_phone=c.safeguarding_lead_phone if c else None,
+            supervisor_checks_done=c.supervisor_checks_done if c else None,
+            eligible_for_matching=not problems,
+            problems=problems,
+            insurance_warning=insurance_warning(compliance, today),
+        )
+
+
+class PlacementIn(Struct, kw_only=True):
+    """On-site and hybrid placements need an address and postcode; coordinates come from the
+    postcode district when left out. Weeks must be weeks of the round (see GET /api/placements)."""
+
+    title: Name
+    description: Description
+    pathway: Pathway
+    skills: Annotated[str, Meta(max_length=2000)] | None = None
+    work_mode: WorkMode
+    address: Annotated[str, Meta(max_length=300)] | None = None
+    postcode: Postcode | None = None
+    town: Annotated[str, Meta(max_length=100)] | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    weeks: Annotated[list[Week], Meta(min_length=1, max_length=60)]
+    capacity: Annotated[int, Meta(ge=1, le=50)]
+    year_groups: Annotated[list[YearGroup], Meta(min_length=1, max_length=5)]
+    min_age: Annotated[int, Meta(ge=13, le=19)] | None = None
+    accessibility_notes: Annotated[str, Meta(max_length=2000)] | None = None
+    supervisor_name: Name
+    status: Literal["draft", "published"] = "draft"
+
+    def raw(self) -> dict[str, Any]:
+        raw = {name: getattr(self, name) for name in self.__struct_fields__}
+        raw["work_mode"] = self.work_mode.value
+        return raw
+
+
+class PlacementOut(Struct):
+    id: UUID
+    employer_id: UUID
+    employer_name: str
+    round_id: UUID
+    title: str
+    description: str
+    pathway: str
+    skills: str | None
+    work_mode: WorkMode
+    address: str | None
+    postcode: str | None
+    town: str | None
+    lat: float | None
+    lon: float | None
+    weeks: list[str]
+    capacity: int
+    year_groups: list[int]
+    min_age: int | None
+    accessibility_notes: str | None
+    supervisor_name: str | None
+    status: PlacementStatus
+    distance_km: float | None = None
+    copied_from_id: UUID | None = None
+
+    @classmethod
+    def of(cls, placement: Placement, employer_name: str, distance_km: float | None = None) -> PlacementOut:
+        return cls(
+            id=placement.id,
+            employer_id=placement.employer_id,
+            employer_name=employer_name,
+            round_id=placement.round_id,
+            title=placement.title,
+            description=placement.description,
+            pathway=placement.pathway,
+            skills=placement.skills,
+            work_mode=placement.work_mode,
+            address=placement.address,
+            postcode=placement.postcode,
+            town=placement.town,
+            lat=placement.lat,
+            lon=placement.lon,
+            weeks=list(placement.weeks),
+            capacity=placement.capacity,
+            year_groups=list(placement.year_groups),
+            min_age=placement.min_age,
+            accessibility_notes=placement.accessibility_notes,
+            supervisor_name=placement.supervisor_name,
+            status=placement.status,
+            distance_km=round(distance_km, 1) if distance_km is not None else None,
+            copied_from_id=placement.copied_from_id,
+        )

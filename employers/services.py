@@ -1,0 +1,414 @@
+"""Every write to employers, their compliance records and their placements. Nothing here commits."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from employers.inputs import ComplianceData, EmployerDetails, Person, PlacementData, SignUp
+from employers.models import Employer, EmployerCompliance, EmployerStatus, Placement, PlacementStatus
+from placements.accounts.models import Role, User
+from placements.accounts.passwords import hash_password
+from placements.accounts.services import (
+    AccountError,
+    Invitation,
+    find_user_by_email,
+    invite_user,
+    normalise_email,
+)
+from placements.audit.services import record
+from placements.notifications.services import queue_email
+from placements.settings import get_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from matching.models import Round
+
+
+class EmployerError(ValueError):
+    """A change that cannot be made as asked, with a message for the person."""
+
+
+def employer_link(employer: Employer) -> str:
+    return f"{get_settings().base_url}/employers/{employer.id}"
+
+
+async def _coordinator_addresses(db: AsyncSession) -> list[str]:
+    return list(
+        await db.scalars(
+            select(User.email)
+            .where(User.role == Role.COORDINATOR, User.is_active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+async def employer_addresses(db: AsyncSession, employer_id: object) -> list[str]:
+    return list(
+        await db.scalars(
+            select(User.email)
+            .where(User.employer_id == employer_id, User.is_active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def _apply_details(employer: Employer, details: EmployerDetails) -> None:
+    for name, value in asdict(details).items():
+        setattr(employer, name, value)
+
+
+async def sign_up(db: AsyncSession, *, data: SignUp, ip_address: str | None) -> tuple[Employer, User]:
+    """A business registers itself and its first user; it waits, pending, for a coordinator."""
+    email = normalise_email(data.person.email)
+    if await find_user_by_email(db, email) is not None:
+        raise AccountError(
+            "There is already an account with this email address. Sign in, or reset your password.",
+            field="user_email",
+        )
+    employer = Employer(status=EmployerStatus.PENDING, postcode=data.details.postcode, name=data.details.name)
+    _apply_details(employer, data.details)
+    db.add(employer)
+    await db.flush()
+    user = User(
+        email=email,
+        name=data.person.name,
+        role=Role.EMPLOYER_USER,
+        employer_id=employer.id,
+        password_hash=hash_password(data.password),
+    )
+    db.add(user)
+    await db.flush()
+    await record(
+        db,
+        actor=user,
+        action="employer_signed_up",
+        record_type="employer",
+        record_id=employer.id,
+        ip_address=ip_address,
+        user_id=str(user.id),
+    )
+    link = employer_link(employer)
+    for address in await _coordinator_addresses(db):
+        await queue_email(
+            db,
+            to=address,
+            subject=f"New employer waiting for review: {employer.name}",
+            body=(
+                f"{employer.name} ({employer.town or employer.postcode}) has signed up to Placements "
+                f"and is waiting for review.\n\nReview it here:\n\n{link}\n"
+            ),
+        )
+    return employer, user
+
+
+async def invite_employer(
+    db: AsyncSession, *, details: EmployerDetails, contact: Person, actor: User, ip_address: str | None
+) -> Employer:
+    """A coordinator adds an organisation directly (approved) and invites its first user."""
+    if await find_user_by_email(db, contact.email) is not None:
+        raise AccountError("There is already an account with this email address", field="user_email")
+    employer = Employer(status=EmployerStatus.APPROVED, postcode=details.postcode, name=details.name)
+    _apply_details(employer, details)
+    db.add(employer)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="employer_invited",
+        record_type="employer",
+        record_id=employer.id,
+        ip_address=ip_address,
+    )
+    await invite_user(
+        db,
+        invitation=Invitation(
+            email=contact.email, name=contact.name, role=Role.EMPLOYER_USER, employer_id=employer.id
+        ),
+        actor=actor,
+        ip_address=ip_address,
+    )
+    return employer
+
+
+async def update_details(
+    db: AsyncSession, *, employer: Employer, details: EmployerDetails, actor: User, ip_address: str | None
+) -> Employer:
+    before = {name: getattr(employer, name) for name in asdict(details)}
+    _apply_details(employer, details)
+    changed = sorted(name for name, value in before.items() if value != getattr(employer, name))
+    await record(
+        db,
+        actor=actor,
+        action="employer_details_changed",
+        record_type="employer",
+        record_id=employer.id,
+        ip_address=ip_address,
+        fields=changed,
+    )
+    return employer
+
+
+async def invite_colleague(
+    db: AsyncSession, *, employer: Employer, person: Person, actor: User, ip_address: str | None
+) -> User:
+    """An employer user (or a coordinator) invites someone to the same organisation."""
+    return await invite_user(
+        db,
+        invitation=Invitation(
+            email=person.email, name=person.name, role=Role.EMPLOYER_USER, employer_id=employer.id
+        ),
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+_ALLOWED = {
+    "approve": {EmployerStatus.PENDING, EmployerStatus.REJECTED, EmployerStatus.SUSPENDED},
+    "reject": {EmployerStatus.PENDING},
+    "suspend": {EmployerStatus.APPROVED},
+}
+
+
+async def _decide(
+    db: AsyncSession,
+    *,
+    employer: Employer,
+    decision: str,
+    status: EmployerStatus,
+    reason: str | None,
+    actor: User,
+    ip_address: str | None,
+) -> Employer:
+    if employer.status not in _ALLOWED[decision]:
+        raise EmployerError(f"You cannot {decision} an organisation that is {employer.status.value}")
+    if decision != "approve" and not (reason or "").strip():
+        raise EmployerError("Enter the reason")
+    previous = employer.status
+    employer.status = status
+    employer.status_reason = reason.strip() if reason else None
+    await record(
+        db,
+        actor=actor,
+        action=f"employer_{status.value}",
+        record_type="employer",
+        record_id=employer.id,
+        ip_address=ip_address,
+        previous=previous.value,
+        reason=employer.status_reason,
+    )
+    link = employer_link(employer)
+    subject, body = {
+        "approve": (
+            f"{employer.name} is approved on Placements",
+            "Your organisation is approved. Placements you publish can now be seen by schools, "
+            "once your compliance record is complete.",
+        ),
+        "reject": (
+            f"{employer.name} was not approved on Placements",
+            f"Your organisation was not approved, for this reason:\n\n{employer.status_reason}\n\n"
+            "Reply to the programme team if you think this is wrong.",
+        ),
+        "suspend": (
+            f"{employer.name} is suspended on Placements",
+            f"Your organisation is suspended, for this reason:\n\n{employer.status_reason}\n\n"
+            "Schools cannot see your placements and they are not matched until it is lifted.",
+        ),
+    }[decision]
+    for address in await employer_addresses(db, employer.id):
+        await queue_email(db, to=address, subject=subject, body=f"Hello,\n\n{body}\n\n{link}\n")
+    return employer
+
+
+async def approve_employer(
+    db: AsyncSession, *, employer: Employer, actor: User, ip_address: str | None
+) -> Employer:
+    return await _decide(
+        db,
+        employer=employer,
+        decision="approve",
+        status=EmployerStatus.APPROVED,
+        reason=None,
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+async def reject_employer(
+    db: AsyncSession, *, employer: Employer, reason: str, actor: User, ip_address: str | None
+) -> Employer:
+    return await _decide(
+        db,
+        employer=employer,
+        decision="reject",
+        status=EmployerStatus.REJECTED,
+        reason=reason,
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+async def suspend_employer(
+    db: AsyncSession, *, employer: Employer, reason: str, actor: User, ip_address: str | None
+) -> Employer:
+    return await _decide(
+        db,
+        employer=employer,
+        decision="suspend",
+        status=EmployerStatus.SUSPENDED,
+        reason=reason,
+        actor=actor,
+        ip_address=ip_address,
+    )
+
+
+async def save_compliance(
+    db: AsyncSession, *, employer: Employer, data: ComplianceData, actor: User, ip_address: str | None
+) -> EmployerCompliance:
+    compliance = await db.scalar(
+        select(EmployerCompliance).where(EmployerCompliance.employer_id == employer.id)
+    )
+    if compliance is None:
+        compliance = EmployerCompliance(employer_id=employer.id)
+        db.add(compliance)
+    before = {name: getattr(compliance, name, None) for name in asdict(data)}
+    for name, value in asdict(data).items():
+        setattr(compliance, name, value)
+    if before["insurance_expires_on"] != data.insurance_expires_on:
+        compliance.insurance_reminder_for = None  # a renewed policy gets its own reminder
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="compliance_record_saved",
+        record_type="employer",
+        record_id=employer.id,
+        ip_address=ip_address,
+        fields=sorted(name for name, value in before.items() if value != getattr(compliance, name)),
+    )
+    return compliance
+
+
+def _apply_placement(placement: Placement, data: PlacementData) -> None:
+    for name, value in asdict(data).items():
+        if name != "extra":
+            setattr(placement, name, value)
+
+
+async def create_placement(
+    db: AsyncSession,
+    *,
+    employer: Employer,
+    round: Round,
+    data: PlacementData,
+    actor: User,
+    ip_address: str | None,
+) -> Placement:
+    placement = Placement(
+        employer_id=employer.id,
+        round_id=round.id,
+        title=data.title,
+        description=data.description,
+        pathway=data.pathway,
+    )
+    _apply_placement(placement, data)
+    db.add(placement)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="placement_created",
+        record_type="placement",
+        record_id=placement.id,
+        ip_address=ip_address,
+        status=placement.status.value,
+    )
+    return placement
+
+
+async def update_placement(
+    db: AsyncSession, *, placement: Placement, data: PlacementData, actor: User, ip_address: str | None
+) -> Placement:
+    if placement.status is PlacementStatus.WITHDRAWN:
+        raise EmployerError("This placement is withdrawn: copy it to offer it again")
+    _apply_placement(placement, data)
+    await record(
+        db,
+        actor=actor,
+        action="placement_changed",
+        record_type="placement",
+        record_id=placement.id,
+        ip_address=ip_address,
+        status=placement.status.value,
+    )
+    return placement
+
+
+async def withdraw_placement(
+    db: AsyncSession, *, placement: Placement, actor: User, ip_address: str | None
+) -> Placement:
+    if placement.status is PlacementStatus.WITHDRAWN:
+        raise EmployerError("This placement is already withdrawn")
+    previous = placement.status
+    placement.status = PlacementStatus.WITHDRAWN
+    await record(
+        db,
+        actor=actor,
+        action="placement_withdrawn",
+        record_type="placement",
+        record_id=placement.id,
+        ip_address=ip_address,
+        previous=previous.value,
+    )
+    return placement
+
+
+def carried_weeks(weeks: list[str], round_weeks: list[str]) -> list[str]:
+    """The same ISO week numbers in the new round, where the round has them."""
+    numbers = {week.split("-")[-1] for week in weeks}
+    return [week for week in round_weeks if week.split("-")[-1] in numbers]
+
+
+async def copy_placement(
+    db: AsyncSession, *, placement: Placement, round: Round, actor: User, ip_address: str | None
+) -> Placement:
+    """A new draft in `round` with the old placement's details, for the employer to check and publish."""
+    if placement.round_id == round.id:
+        raise EmployerError("This placement is already in the current round")
+    copy = Placement(
+        employer_id=placement.employer_id,
+        round_id=round.id,
+        title=placement.title,
+        description=placement.description,
+        pathway=placement.pathway,
+        skills=placement.skills,
+        work_mode=placement.work_mode,
+        address=placement.address,
+        postcode=placement.postcode,
+        town=placement.town,
+        lat=placement.lat,
+        lon=placement.lon,
+        weeks=carried_weeks(placement.weeks, list(round.weeks)),
+        capacity=placement.capacity,
+        year_groups=list(placement.year_groups),
+        min_age=placement.min_age,
+        accessibility_notes=placement.accessibility_notes,
+        supervisor_name=placement.supervisor_name,
+        status=PlacementStatus.DRAFT,
+        copied_from_id=placement.id,
+    )
+    db.add(copy)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="placement_copied",
+        record_type="placement",
+        record_id=copy.id,
+        ip_address=ip_address,
+        copied_from=str(placement.id),
+    )
+    return copy

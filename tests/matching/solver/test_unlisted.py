@@ -1,0 +1,122 @@
+"""The vectorised unlisted-edge builder against the pair-by-pair eligibility checker, and
+the optimum on a larger generated instance (many pricing rounds) against a MILP."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from benchmarks.generate import generate, to_bytes
+from matching.solver import eligibility, load_instance, result_to_json, solve_bytes
+from matching.solver.eligibility import OK, Checker, UnlistedEdges
+
+from .reference import check_result, haversine
+from .strategies import instances
+from .test_generated import milp_optimum
+
+
+def reference_unlisted(data: bytes) -> set[tuple[int, int]]:
+    """Every (open pupil, unlisted placement) pair the checker finds eligible."""
+    inst = load_instance(data)
+    checker = Checker(inst)
+    p = np.repeat(np.arange(inst.n_pupils), inst.n_placements)
+    q = np.tile(np.arange(inst.n_placements), inst.n_pupils)
+    ok = (checker.reasons(p, q) == OK) & inst.pupil_open[p]
+    listed = {
+        (i, int(x))
+        for i in range(inst.n_pupils)
+        for x in inst.pref_placement[inst.pref_ptr[i] : inst.pref_ptr[i + 1]].tolist()
+    }
+    return {(a, b) for a, b in zip(p[ok].tolist(), q[ok].tolist(), strict=True)} - listed
+
+
+def built(data: bytes) -> list[tuple[int, int]]:
+    inst = load_instance(data)
+    up, uq = UnlistedEdges(inst).for_pupils(np.arange(inst.n_pupils))
+    return list(zip(up.tolist(), uq.tolist(), strict=True))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_pupils=6, max_placements=5))
+def test_unlisted_edges_match_checker(inst: dict[str, Any]) -> None:
+    data = json.dumps(inst).encode()
+    got = built(data)
+    assert got == sorted(got)
+    assert set(got) == reference_unlisted(data) and len(set(got)) == len(got)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(max_pupils=6, max_placements=5))
+def test_unlisted_edges_fallback_paths(inst: dict[str, Any]) -> None:
+    """Without the type table, the preference matrix, and with tiny k-d tree batches."""
+    data = json.dumps(inst).encode()
+    saved = eligibility.MAX_TYPE_PAIRS, eligibility.PREF_MATRIX_WIDTH, eligibility.BATCH_PUPILS
+    try:
+        eligibility.MAX_TYPE_PAIRS, eligibility.PREF_MATRIX_WIDTH, eligibility.BATCH_PUPILS = 0, 0, 1
+        got = built(data)
+    finally:
+        eligibility.MAX_TYPE_PAIRS, eligibility.PREF_MATRIX_WIDTH, eligibility.BATCH_PUPILS = saved
+    assert set(got) == reference_unlisted(data) and got == sorted(got)
+
+
+@pytest.mark.parametrize("delta", [-1e-9, 0.0, 1e-9, 1e-6])
+def test_travel_limit_at_the_boundary(delta: float) -> None:
+    """A placement exactly at (or a hair either side of) the limit, as the spec's haversine says."""
+    plat, plon, qlat, qlon = 53.75, -2.48, 53.7632, -2.7031
+    limit = haversine(plat, plon, qlat, qlon) + delta
+    inst = {
+        "format": "placements-instance/1",
+        "placements": [
+            {"id": "P1", "capacity": 1, "lat": qlat, "lon": qlon},
+            {"id": "P2", "capacity": 1, "remote": True},
+        ],
+        "pupils": [
+            {
+                "id": "S1",
+                "school": "A",
+                "lat": plat,
+                "lon": plon,
+                "max_travel_km": limit,
+                "preferences": [],
+                "open_to_other": True,
+            },
+        ],
+    }
+    data = json.dumps(inst).encode()
+    assert set(built(data)) == reference_unlisted(data)
+    expect_near = limit >= haversine(plat, plon, qlat, qlon)
+    assert ((0, 0) in built(data)) == expect_near
+    assert math.isfinite(limit)
+
+
+def test_long_preference_lists() -> None:
+    """Lists longer than the padded matrix take the sorted-key path."""
+    n_places = eligibility.PREF_MATRIX_WIDTH + 8
+    inst = {
+        "format": "placements-instance/1",
+        "placements": [{"id": f"P{i}", "capacity": 1} for i in range(n_places)],
+        "pupils": [
+            {
+                "id": "S1",
+                "school": "A",
+                "preferences": [f"P{i}" for i in range(n_places - 3)],
+                "open_to_other": True,
+            },
+            {"id": "S2", "school": "A", "preferences": ["P1"], "open_to_other": True},
+        ],
+        "forbidden": [{"pupil": "S2", "placement": "P5"}],
+    }
+    data = json.dumps(inst).encode()
+    assert set(built(data)) == reference_unlisted(data)
+
+
+def test_optimal_2000_against_milp() -> None:
+    inst = generate(2000, 600, seed=5)
+    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
+    check_result(inst, result)
+    assert result["objective"] == milp_optimum(inst)

@@ -1,0 +1,141 @@
+"""Pupils through pages and API: add, edit, list, search, the school-age check, access needs."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from placements.accounts.models import Role
+from placements.audit.models import AuditEntry
+from placements.clock import today
+from schools.models import Pupil
+from schools.validation import academic_year_start
+from tests.support import make_pupil, make_school, make_user
+
+
+def _born_in_year_10() -> dict[str, str]:
+    year = academic_year_start(today()) - 15
+    return {"date_of_birth-day": "15", "date_of_birth-month": "1", "date_of_birth-year": str(year)}
+
+
+FORM = {
+    "first_name": "Aisha",
+    "last_name": "Khan",
+    "year_group": "10",
+    "home_postcode": "pr1 2he",
+    "max_travel_km": "15",
+    "flags": ["pupil_premium", "send"],
+    "access_needs": "Uses a wheelchair",
+    "emergency_contact_name": "Sara Khan",
+    "emergency_contact_relationship": "Mother",
+    "emergency_contact_phone": "07700 900123",
+}
+
+
+async def test_school_staff_add_a_pupil_through_the_form(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(staff)
+    response = await client.submit("/pupils/new", {**FORM, **_born_in_year_10(), "reference": "A100"})
+    assert response.status_code == 303, response.text
+    pupil = await db.scalar(select(Pupil).where(Pupil.reference == "A100"))
+    assert pupil.school_id == staff.school_id
+    assert pupil.home_postcode == "PR1 2HE" and pupil.lat is not None  # from the postcode district
+    assert pupil.pupil_premium and pupil.send and not pupil.looked_after
+    entry = await db.scalar(select(AuditEntry).where(AuditEntry.action == "pupil_created"))
+    assert entry.record_id == str(pupil.id) and "Aisha" not in str(entry.detail)
+
+    page = await client.page(f"/pupils/{pupil.id}")
+    assert "Uses a wheelchair" in page.text and "Consent missing" in page.text
+
+
+async def test_form_errors_keep_what_was_typed_and_save_nothing(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(staff)
+    response = await client.submit(
+        "/pupils/new",
+        {
+            **FORM,
+            "date_of_birth-day": "1",
+            "date_of_birth-month": "1",
+            "date_of_birth-year": "2001",
+            "year_group": "10",
+            "emergency_contact_phone": "call me",
+        },
+    )
+    assert response.status_code == 400
+    assert "Date of birth does not fit year 10" in response.text
+    assert "Enter a phone number" in response.text
+    assert 'value="Aisha"' in response.text
+    assert await db.scalar(select(Pupil.id)) is None
+
+
+async def test_year_group_out_of_range_is_refused(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(staff)
+    response = await client.submit("/pupils/new", {**FORM, **_born_in_year_10(), "year_group": "5"})
+    assert response.status_code == 400
+    assert "Year group must be a number from 7 to 13" in response.text
+
+
+async def test_edit_a_pupil_and_list_search(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    pupil = await make_pupil(db, staff.school_id, first_name="Zed", last_name="Quill")
+    await make_pupil(db, staff.school_id, first_name="Other", last_name="Person")
+    await client.sign_in(staff)
+    values = {
+        **FORM,
+        **_born_in_year_10(),
+        "reference": pupil.reference,
+        "first_name": "Zedd",
+        "last_name": "Quill",
+    }
+    assert (await client.submit(f"/pupils/{pupil.id}/edit", values)).status_code == 303
+    await db.refresh(pupil)
+    assert pupil.first_name == "Zedd"
+    listing = await client.page("/pupils?q=quill")
+    assert "Zedd Quill" in listing.text and "Other Person" not in listing.text
+    assert "Uses a wheelchair" not in listing.text  # access needs never in lists
+    missing = await client.page("/pupils?consent=missing")
+    assert "Zedd Quill" in missing.text and "missing parental consent" in missing.text
+
+
+async def test_pupil_api_create_read_update_delete(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(staff)
+    born = f"{academic_year_start(today()) - 15}-01-15"
+    body = {
+        "reference": "API-1",
+        "first_name": "Ben",
+        "last_name": "Jones",
+        "date_of_birth": born,
+        "year_group": 10,
+        "access_needs": "Quiet room",
+    }
+    created = await client.api("POST", "/api/pupils", json=body)
+    assert created.status_code == 201, created.text
+    pupil_id = created.json()["id"]
+    assert created.json()["access_needs"] == "Quiet room"
+    assert created.json()["has_current_consent"] is False
+
+    duplicate = await client.api("POST", "/api/pupils", json=body)
+    assert duplicate.status_code == 409
+    wrong_age = await client.api("POST", "/api/pupils", json={**body, "reference": "API-2", "year_group": 7})
+    assert wrong_age.status_code == 409 and "does not fit year 7" in wrong_age.json()["detail"]
+
+    updated = await client.api("PUT", f"/api/pupils/{pupil_id}", json={**body, "first_name": "Benjamin"})
+    assert updated.status_code == 200 and updated.json()["first_name"] == "Benjamin"
+    listing = await client.api("GET", "/api/pupils?q=benj")
+    assert listing.json()["total"] == 1
+    assert (await client.api("DELETE", f"/api/pupils/{pupil_id}")).status_code == 204
+    assert (await client.api("GET", f"/api/pupils/{pupil_id}")).status_code == 404
+
+
+async def test_coordinators_see_pupils_but_not_access_needs(client, db):
+    school = await make_school(db)
+    pupil = await make_pupil(db, school.id, access_needs="Hearing loop needed")
+    coordinator = await make_user(db, Role.COORDINATOR)
+    await client.sign_in(coordinator)
+    page = await client.page(f"/pupils/{pupil.id}")
+    assert page.status_code == 200 and "Hearing loop needed" not in page.text
+    api = await client.api("GET", f"/api/pupils/{pupil.id}")
+    assert api.json()["access_needs"] is None
+    assert (await client.api("POST", "/api/pupils", json={})).status_code == 403
