@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -139,12 +141,21 @@ def worker_ortools(path: str) -> dict[str, Any]:
             else inst.policy.unlisted_cost
         )
         fixed_cost += int(inst.weights[pi]) * unit_cost
+    nodes = n + m
+    adjacency = sp.coo_matrix((np.ones(p.size), (p, n + q)), shape=(nodes, nodes))
+    _, label = connected_components(adjacency, directed=False)
+    sizes = np.bincount(label)
     return {
         "solve": t1 - t0,
         "solve_mb": _peak_mb() - before,
         "peak_mb": _peak_mb(),
         "objective": int(flow.optimal_cost()) + fixed_cost,
         "edges": int(p.size),
+        "listed_edges": int(graph.pupil.size),
+        "unlisted_edges": int(up.size),
+        "components": int(sizes.size),
+        "largest_component": int(sizes.max(initial=0)),
+        "singletons": int((sizes == 1).sum()),
     }
 
 
@@ -186,6 +197,10 @@ def main() -> None:
         f"{'ratio':>6} {'equal':>5} {'stable s':>8} {'end-to-end s':>12} {'assigned':>8}"
     )
     print(header)
+    stats = [
+        f"{'pupils':>7} {'listed edges':>12} {'unlisted edges':>14} {'components':>10} "
+        f"{'largest (nodes)':>16} {'singletons':>10}"
+    ]
     with tempfile.TemporaryDirectory() as tmp:
         for n in (int(x) for x in args.sizes.split(",")):
             m = SIZES.get(n, max(1, n * 3 // 10))
@@ -204,8 +219,15 @@ def main() -> None:
                 f"{ours['assigned']:>8}",
                 flush=True,
             )
+            stats.append(
+                f"{n:>7} {peer['listed_edges']:>12} {peer['unlisted_edges']:>14} {peer['components']:>10} "
+                f"{peer['largest_component']:>16} {peer['singletons']:>10}"
+            )
             if ours["objective"] != peer["objective"]:
                 raise SystemExit(f"objectives differ: ours {ours['objective']}, OR-Tools {peer['objective']}")
+    print()
+    print("eligible graph (unlisted edges of every open pupil, as given to OR-Tools):")
+    print("\n".join(stats))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from typing import Any
 
 from employers.models import PlacementStatus, WorkMode
 from placements.accounts.passwords import password_problem
+from placements.geo import district_centroid, normalise_postcode
 from placements.web.forms import EMAIL, FormErrors
 
 PATHWAYS: list[tuple[str, str]] = [
@@ -35,65 +36,9 @@ SIZE_VALUES = [value for value, _ in SIZES]
 YEAR_GROUPS = [9, 10, 11, 12, 13]
 
 # Spelt out so JSON Schema reads it as Python does (no \d or \s).
-POSTCODE_PATTERN = r"^[A-Za-z]{1,2}[0-9][0-9A-Za-z]? ?[0-9][A-Za-z]{2}$"
-POSTCODE = re.compile(POSTCODE_PATTERN)
 COMPANY_NUMBER_PATTERN = r"^([0-9]{8}|[A-Za-z]{2}[0-9]{6})$"
 COMPANY_NUMBER = re.compile(COMPANY_NUMBER_PATTERN)
 WEEK_PATTERN = r"^[0-9]{4}-W[0-9]{2}$"
-
-# Rough centroids of Lancashire postcode districts: fills the coordinates when left blank.
-DISTRICT_CENTROIDS: dict[str, tuple[float, float]] = {
-    "PR1": (53.7600, -2.7000),
-    "PR2": (53.7800, -2.7100),
-    "PR3": (53.8600, -2.7200),
-    "PR4": (53.7800, -2.8500),
-    "PR5": (53.7300, -2.6500),
-    "PR6": (53.6700, -2.6000),
-    "PR7": (53.6500, -2.6300),
-    "PR25": (53.6950, -2.6900),
-    "PR26": (53.6800, -2.7300),
-    "BB1": (53.7500, -2.4800),
-    "BB2": (53.7400, -2.5000),
-    "BB3": (53.7000, -2.4700),
-    "BB4": (53.7000, -2.2900),
-    "BB5": (53.7530, -2.3700),
-    "BB6": (53.7800, -2.4200),
-    "BB7": (53.8700, -2.3900),
-    "BB8": (53.8560, -2.1650),
-    "BB9": (53.8350, -2.2150),
-    "BB10": (53.8000, -2.2200),
-    "BB11": (53.7850, -2.2450),
-    "BB12": (53.8000, -2.2800),
-    "BB18": (53.9150, -2.1750),
-    "LA1": (54.0470, -2.8000),
-    "LA2": (54.0600, -2.7000),
-    "LA3": (54.0500, -2.8700),
-    "LA4": (54.0700, -2.8600),
-    "LA5": (54.1500, -2.7800),
-    "LA6": (54.1600, -2.6000),
-    "FY1": (53.8150, -3.0500),
-    "FY2": (53.8400, -3.0400),
-    "FY3": (53.8200, -3.0200),
-    "FY4": (53.7900, -3.0300),
-    "FY5": (53.8750, -3.0200),
-    "FY6": (53.8500, -2.9800),
-    "FY7": (53.9170, -3.0350),
-    "FY8": (53.7500, -3.0200),
-    "WN6": (53.5900, -2.7000),
-    "WN8": (53.5500, -2.7800),
-    "L39": (53.5670, -2.8870),
-    "L40": (53.6000, -2.8500),
-}
-
-
-def normalise_postcode(postcode: str) -> str:
-    compact = postcode.replace(" ", "").upper()
-    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
-
-
-def district_coordinates(postcode: str) -> tuple[float, float] | None:
-    district = normalise_postcode(postcode).split(" ")[0]
-    return DISTRICT_CENTROIDS.get(district)
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
@@ -147,7 +92,7 @@ def _coordinates(
     if "lat" in errors or "lon" in errors:
         return None, None
     if lat is None and lon is None:
-        found = district_coordinates(postcode) if postcode else None
+        found = district_centroid(postcode)
         if found:
             return found
         if required:
@@ -193,10 +138,10 @@ def check_employer_details(raw: Mapping[str, Any], errors: FormErrors) -> Employ
     postcode = _text(raw, "postcode")
     if not postcode:
         errors.add("postcode", "Enter the postcode")
-    elif not POSTCODE.match(postcode):
+    elif normalise_postcode(postcode) is None:
         errors.add("postcode", "Enter a real postcode, like PR1 2HE")
     else:
-        postcode = normalise_postcode(postcode)
+        postcode = normalise_postcode(postcode) or postcode
     town = _text(raw, "town")
     _limit(errors, "town", town, "The town", 100)
     lat, lon = _coordinates(raw, errors, postcode if "postcode" not in errors else "", required=True)
@@ -366,10 +311,10 @@ def check_placement(
         _limit(errors, "address", address, "The address", 300)
         if not postcode:
             errors.add("postcode", "Enter the postcode where the pupil will work")
-        elif not POSTCODE.match(postcode):
+        elif normalise_postcode(postcode) is None:
             errors.add("postcode", "Enter a real postcode, like PR1 2HE")
         else:
-            postcode = normalise_postcode(postcode)
+            postcode = normalise_postcode(postcode) or postcode
         _limit(errors, "town", town, "The town", 100)
         lat, lon = _coordinates(raw, errors, postcode if "postcode" not in errors else "", required=True)
     else:

@@ -24,19 +24,11 @@ from employers.models import (
     WorkMode,
 )
 from placements.accounts.models import Role, User
+from placements.geo import EARTH_KM, haversine_km
 from schools.models import School
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
-
-EARTH_KM = 6371.0088
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(a))
 
 
 async def employer_for(db: AsyncSession, *, user: User, employer_id: UUID) -> Employer:

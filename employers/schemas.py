@@ -9,7 +9,7 @@ from uuid import UUID
 from msgspec import Meta, Struct
 
 from employers.compliance import insurance_warning, matching_problems
-from employers.inputs import COMPANY_NUMBER_PATTERN, POSTCODE_PATTERN, WEEK_PATTERN
+from employers.inputs import COMPANY_NUMBER_PATTERN, WEEK_PATTERN
 from employers.models import (
     Employer,
     EmployerCompliance,
@@ -18,6 +18,7 @@ from employers.models import (
     PlacementStatus,
     WorkMode,
 )
+from placements.geo import POSTCODE_PATTERN
 from placements.web.forms import EMAIL
 
 # At least one letter or digit, in a range Python and JSON Schema read alike (as in accounts.api).

@@ -88,7 +88,7 @@ def _staff_out(user: User) -> StaffOut:
 
 
 def _school_data(data: SchoolIn) -> SchoolData:
-    from schools.postcodes import district_centroid, normalise_postcode
+    from placements.geo import district_centroid, normalise_postcode
 
     postcode = normalise_postcode(data.postcode) or data.postcode.upper()
     lat, lon = data.lat, data.lon
@@ -286,7 +286,7 @@ class SchoolsApi(Controller):
 
 
 def _pupil_data(data: PupilIn) -> PupilData:
-    from schools.postcodes import normalise_postcode
+    from placements.geo import normalise_postcode
 
     pupil = PupilData(
         reference=data.reference or "",

@@ -21,12 +21,12 @@ from placements.audit.services import record
 from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
+from placements.geo import normalise_postcode
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from schools import queries, services
 from schools.csv_import import COLUMNS, MAX_BYTES, FileRefused, template_csv
 from schools.models import Pupil, School
-from schools.postcodes import normalise_postcode
 from schools.services import ConsentData, SchoolData, SchoolsError
 from schools.validation import LAT_RANGE, LON_RANGE, PHONE, parse_date, parse_pupil
 
@@ -81,7 +81,7 @@ def school_form(values: dict[str, str], errors: FormErrors) -> SchoolData | None
     assert postcode
     data = SchoolData(urn=urn, name=name, postcode=postcode, town=town, lat=lat, lon=lon, phase=phase)
     if data.lat is None and data.lon is None:
-        from schools.postcodes import district_centroid
+        from placements.geo import district_centroid
 
         found = district_centroid(postcode)
         if found:

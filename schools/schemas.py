@@ -8,8 +8,8 @@ from uuid import UUID
 
 from msgspec import Meta, Struct
 
+from placements.geo import POSTCODE_PATTERN
 from placements.web.forms import EMAIL
-from schools.postcodes import POSTCODE_PATTERN
 from schools.validation import PHONE_PATTERN, REFERENCE_PATTERN
 
 _TEXT = r"[0-9A-Za-z\u00c0-\u1fff\u3040-\ufefe]"  # at least one letter or digit

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from schools.postcodes import district_centroid, normalise_postcode
+from placements.geo import district_centroid, normalise_postcode
 
 YEAR_GROUPS = range(7, 14)
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$")

@@ -19,6 +19,11 @@ from matching.solver.instance import EARTH_RADIUS_KM, NO_YEAR, Instance
 OK, WRONG_YEAR, NO_WEEK, TOO_FAR, FORBIDDEN = range(5)
 REASONS = ("eligible", "wrong year group", "no shared week", "too far", "forbidden")
 CHUNK = 1 << 20
+# Pupils per k-d tree range query, and the most (pupil type x placement type) pairs
+# worth a table; longer preference lists than PREF_MATRIX_WIDTH use sorted keys.
+BATCH_PUPILS = 8192
+MAX_TYPE_PAIRS = 1 << 16
+PREF_MATRIX_WIDTH = 32
 
 
 @dataclass(frozen=True)
@@ -94,16 +99,22 @@ class Checker:
         reason[forbidden] = FORBIDDEN
         far = self.too_far(p, q)
         reason[far] = TOO_FAR
+        shared, ok_year = self.week_year(p, q)
+        reason[~shared] = NO_WEEK
+        reason[~ok_year] = WRONG_YEAR
+        return reason
+
+    def week_year(self, p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rules 3 (a shared week) and 2 (year group), each a bool per pair."""
+        inst = self.inst
         checked = inst.pupil_has_weeks[p] & inst.placement_has_weeks[q]
         shared = ~checked
         shared[checked] = (inst.pupil_weeks[p[checked]] & inst.placement_weeks[q[checked]]).any(axis=1)
-        reason[~shared] = NO_WEEK
         year = inst.pupil_year[p]
         checked = inst.has_years[q] & (year != NO_YEAR)
         ok_year = ~checked
         ok_year[checked] = _in_sorted(self._year_key(q[checked], year[checked]), self.year_keys)
-        reason[~ok_year] = WRONG_YEAR
-        return reason
+        return shared, ok_year
 
     def too_far(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         inst = self.inst
@@ -140,32 +151,6 @@ def _cross(p: np.ndarray, q: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(p, q.size), np.tile(q, p.size)
 
 
-def unlisted_candidates(
-    inst: Instance, limit: np.ndarray, pupils: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (pupil, placement) that may be within travel distance, listed ones included."""
-    located_p = ~np.isnan(inst.pupil_lat[pupils]) & np.isfinite(limit[pupils])
-    near_only, anywhere = pupils[located_p], pupils[~located_p]
-    q_all = np.arange(inst.n_placements)
-    spatial_q = np.flatnonzero(~inst.remote & ~np.isnan(inst.placement_lat))
-    any_q = np.flatnonzero(inst.remote | np.isnan(inst.placement_lat))
-    parts = [_cross(anywhere, q_all), _cross(near_only, any_q)]
-    if near_only.size and spatial_q.size:
-        tree_q = cKDTree(_unit_vectors(inst.placement_lat[spatial_q], inst.placement_lon[spatial_q]))
-        # Pupils are bucketed by travel limit (in steps of 25%) so that one distant limit
-        # does not widen the search for everyone else.
-        bucket = np.floor(np.log(np.maximum(limit[near_only], 1e-3)) / np.log(1.25)).astype(np.int64)
-        for b in np.unique(bucket):
-            group = near_only[bucket == b]
-            radius = _chord(float(limit[group].max()))
-            tree_p = cKDTree(_unit_vectors(inst.pupil_lat[group], inst.pupil_lon[group]))
-            pairs = tree_p.sparse_distance_matrix(tree_q, radius, output_type="ndarray")
-            parts.append((group[pairs["i"]], spatial_q[pairs["j"]]))
-    p = np.concatenate([x[0] for x in parts]).astype(np.int64)
-    q = np.concatenate([x[1] for x in parts]).astype(np.int64)
-    return p, q
-
-
 def edge_costs(inst: Instance, p: np.ndarray, rank: np.ndarray) -> np.ndarray:
     costs = np.asarray(inst.policy.rank_costs, dtype=np.int64)
     listed_cost = costs[np.minimum(np.maximum(rank, 1), costs.size) - 1]
@@ -191,7 +176,14 @@ def build_graph(inst: Instance, checker: Checker | None = None) -> Graph:
 
 
 class UnlistedEdges:
-    """Eligible unlisted placements of chosen pupils open to other placements."""
+    """Eligible unlisted placements of chosen pupils open to other placements.
+
+    Rules 2 and 3 depend only on a pupil's (year group, weeks) and a placement's (year
+    groups, weeks), which take few distinct values: they are decided once per pair of
+    such types. Rule 4 uses the chord length the k-d tree already measured, and the exact
+    haversine test only for pairs within a hair of the limit, so the outcome is the same
+    as `Checker.too_far` pair by pair.
+    """
 
     def __init__(self, inst: Instance, checker: Checker | None = None) -> None:
         self.inst = inst
@@ -199,15 +191,106 @@ class UnlistedEdges:
         lp, lq, _ = listed_pairs(inst)
         # Ineligible listed pairs must not come back as unlisted ones either.
         self.listed_keys = np.sort(_pair_keys(lp, lq, inst.n_placements))
+        lengths = np.diff(inst.pref_ptr)
+        width = int(lengths.max(initial=0))
+        self.pref_matrix: np.ndarray | None = None
+        if width <= PREF_MATRIX_WIDTH:
+            # Preferences padded to a small matrix: "is q listed by p" is a few gathers.
+            m = np.full((inst.n_pupils, max(width, 1)), -1, dtype=np.int64)
+            col = np.arange(inst.pref_placement.size) - np.repeat(inst.pref_ptr[:-1], lengths)
+            m[np.repeat(np.arange(inst.n_pupils), lengths), col] = inst.pref_placement
+            self.pref_matrix = m
+        self.p_type, self.q_type, self.compatible = self._types()
+
+    def _types(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        inst = self.inst
+        p_rows = np.column_stack([inst.pupil_year, inst.pupil_has_weeks, inst.pupil_weeks.view(np.int64)])
+        year_sets = {}
+        set_id = np.empty(inst.n_placements, dtype=np.int64)
+        ptr = inst.year_ptr.tolist()
+        years = inst.year_groups.tolist()
+        for i in range(inst.n_placements):
+            set_id[i] = year_sets.setdefault(tuple(years[ptr[i] : ptr[i + 1]]), len(year_sets))
+        q_rows = np.column_stack(
+            [set_id, inst.has_years, inst.placement_has_weeks, inst.placement_weeks.view(np.int64)]
+        )
+        p_first, p_type = np.unique(p_rows, axis=0, return_index=True, return_inverse=True)[1:]
+        q_first, q_type = np.unique(q_rows, axis=0, return_index=True, return_inverse=True)[1:]
+        if p_first.size * q_first.size > MAX_TYPE_PAIRS:
+            return p_type.ravel(), q_type.ravel(), None
+        rp, rq = _cross(p_first, q_first)
+        shared, ok_year = self.checker.week_year(rp, rq)
+        return p_type.ravel(), q_type.ravel(), (shared & ok_year).reshape(p_first.size, q_first.size)
+
+    def _week_year_ok(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        if self.compatible is not None:
+            return self.compatible[self.p_type[p], self.q_type[q]]
+        shared, ok_year = self.checker.week_year(p, q)
+        return shared & ok_year
+
+    def _listed(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
+        if self.pref_matrix is None:
+            return _in_sorted(_pair_keys(p, q, self.inst.n_placements), self.listed_keys)
+        hit = np.zeros(p.size, dtype=bool)
+        for j in range(self.pref_matrix.shape[1]):
+            hit |= self.pref_matrix[p, j] == q
+        return hit
+
+    def _keep(self, p: np.ndarray, q: np.ndarray, chord: np.ndarray | None) -> np.ndarray:
+        """Eligible and unlisted; `chord` (unit-sphere distances) when rule 4 applies to
+        every pair, None when it applies to none."""
+        keep = self._week_year_ok(p, q)
+        if chord is not None:
+            limit = self.checker.limit[p]
+            km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(chord / 2, 1.0))
+            unsure = np.abs(km - limit) <= 1e-7 * limit + 1e-6
+            near = km <= limit
+            near[unsure] = ~self.checker.too_far(p[unsure], q[unsure])
+            keep &= near
+        keep &= ~self._listed(p, q)
+        if self.checker.forbidden_keys.size:
+            keep &= ~_in_sorted(_pair_keys(p, q, self.inst.n_placements), self.checker.forbidden_keys)
+        return keep
 
     def for_pupils(self, pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(pupil, placement) pairs sorted by pupil then placement."""
         inst = self.inst
         pupils = pupils[inst.pupil_open[pupils]]
-        up, uq = unlisted_candidates(inst, self.checker.limit, pupils)
-        fresh = ~_in_sorted(_pair_keys(up, uq, inst.n_placements), self.listed_keys)
-        up, uq = up[fresh], uq[fresh]
-        keep = self.checker.reasons(up, uq) == OK
-        up, uq = up[keep], uq[keep]
-        order = np.lexsort((uq, up))
-        return up[order], uq[order]
+        limit = self.checker.limit
+        located_p = ~np.isnan(inst.pupil_lat[pupils]) & np.isfinite(limit[pupils])
+        near_only, anywhere = pupils[located_p], pupils[~located_p]
+        spatial_q = np.flatnonzero(~inst.remote & ~np.isnan(inst.placement_lat))
+        any_q = np.flatnonzero(inst.remote | np.isnan(inst.placement_lat))
+        m = max(inst.n_placements, 1)
+        keys = []
+
+        def collect(p: np.ndarray, q: np.ndarray, chord: np.ndarray | None) -> None:
+            for lo in range(0, p.size, CHUNK):
+                pp, qq = p[lo : lo + CHUNK], q[lo : lo + CHUNK]
+                cc = None if chord is None else chord[lo : lo + CHUNK]
+                ok = self._keep(pp, qq, cc)
+                keys.append(pp[ok] * m + qq[ok])
+
+        for lo in range(0, anywhere.size, max(1, CHUNK // m)):
+            collect(*_cross(anywhere[lo : lo + max(1, CHUNK // m)], np.arange(inst.n_placements)), None)
+        if any_q.size:
+            for lo in range(0, near_only.size, max(1, CHUNK // any_q.size)):
+                collect(*_cross(near_only[lo : lo + max(1, CHUNK // any_q.size)], any_q), None)
+        if near_only.size and spatial_q.size:
+            tree_q = cKDTree(_unit_vectors(inst.placement_lat[spatial_q], inst.placement_lon[spatial_q]))
+            bucket = np.floor(np.log(np.maximum(limit[near_only], 1e-3)) / np.log(1.25)).astype(np.int64)
+            order = np.argsort(bucket, kind="stable")
+            near_sorted, bucket = near_only[order], bucket[order]
+            starts = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
+            for lo, hi in zip(starts.tolist(), np.r_[starts[1:], bucket.size].tolist(), strict=True):
+                group = near_sorted[lo:hi]
+                radius = _chord(float(limit[group].max()))
+                # Bounded batches of pupils keep the pair arrays small.
+                step = max(1, BATCH_PUPILS)
+                for b in range(0, group.size, step):
+                    sub = group[b : b + step]
+                    tree_p = cKDTree(_unit_vectors(inst.pupil_lat[sub], inst.pupil_lon[sub]))
+                    pairs = tree_p.sparse_distance_matrix(tree_q, radius, output_type="ndarray")
+                    collect(sub[pairs["i"]], spatial_q[pairs["j"]], pairs["v"])
+        key = np.sort(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+        return key // m, key % m

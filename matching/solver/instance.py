@@ -281,11 +281,16 @@ def _csr(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _week_masks(rows: list[list[str]], index: dict[str, int], words: int) -> np.ndarray:
-    ptr, flat = _csr([[index[w] for w in weeks] for weeks in rows])
-    row = np.repeat(np.arange(len(rows)), np.diff(ptr))
-    masks = np.zeros((len(rows), words), dtype=np.uint64)
+    # Few distinct week lists: build each one's mask once, then gather.
+    distinct: dict[tuple[str, ...], int] = {}
+    which = np.fromiter(
+        (distinct.setdefault(tuple(weeks), len(distinct)) for weeks in rows), dtype=np.int64, count=len(rows)
+    )
+    ptr, flat = _csr([[index[w] for w in weeks] for weeks in distinct])
+    row = np.repeat(np.arange(len(distinct)), np.diff(ptr))
+    masks = np.zeros((len(distinct), words), dtype=np.uint64)
     np.bitwise_or.at(masks, (row, flat // 64), np.left_shift(np.uint64(1), (flat % 64).astype(np.uint64)))
-    return masks
+    return masks[which] if len(rows) else np.zeros((0, words), dtype=np.uint64)
 
 
 def _parse_placements(raw: Any, policy: Policy) -> tuple[list[dict[str, Any]], dict[str, int]]:
@@ -331,9 +336,100 @@ def _parse_placements(raw: Any, policy: Policy) -> tuple[list[dict[str, Any]], d
     return records, {r["id"]: i for i, r in enumerate(records)}
 
 
+def _numbers_ok(values: list[Any], low: float, high: float) -> bool:
+    """Every value an int (not bool) or float, finite, within [low, high]."""
+    if not all(type(v) is int or type(v) is float for v in values):
+        return False
+    if not values:
+        return True
+    try:
+        arr = np.array(values, dtype=np.float64)
+    except OverflowError:  # an integer beyond float range
+        return False
+    return bool(np.isfinite(arr).all() and (arr >= low).all() and (arr <= high).all())
+
+
+def _str_lists_ok(values: list[Any]) -> bool:
+    """Every value null or a list of non-empty strings."""
+    return all(v is None or (type(v) is list and all(type(x) is str and x for x in v)) for v in values)
+
+
+def _fast_pupils(raw: list[Any], placement_index: dict[str, int]) -> list[dict[str, Any]] | None:
+    """The pupils' records when every one is plainly valid, checked column by column;
+    None when anything looks wrong, and the record-by-record path then names the problem
+    (or accepts what this conservative check did not)."""
+    if not all(type(r) is dict for r in raw):
+        return None
+    if not all(r.keys() <= PUPIL_KEYS and "id" in r and "school" in r and "preferences" in r for r in raw):
+        return None
+    ids = [r["id"] for r in raw]
+    schools = [r["school"] for r in raw]
+    if not all(type(v) is str and v for v in ids) or len(set(ids)) != len(ids):
+        return None
+    if not all(type(v) is str and v for v in schools):
+        return None
+    years = [r.get("year_group") for r in raw]
+    given_years = [y for y in years if y is not None]
+    if not all(type(y) is int for y in given_years) or not _numbers_ok(given_years, -MAX_COUNT, MAX_COUNT):
+        return None
+    lats = [r.get("lat") for r in raw]
+    lons = [r.get("lon") for r in raw]
+    located = [(a, b) for a, b in zip(lats, lons, strict=True) if a is not None or b is not None]
+    if not _numbers_ok([a for a, _ in located], -90, 90) or not _numbers_ok(
+        [b for _, b in located], -180, 180
+    ):
+        return None
+    max_km = [r.get("max_travel_km") for r in raw]
+    if not _numbers_ok([v for v in max_km if v is not None], 0, math.inf):
+        return None
+    priority = [r.get("priority") for r in raw]
+    given = [v for v in priority if v is not None]
+    if not all(type(v) is int for v in given) or not _numbers_ok(given, 0, MAX_WEIGHT):
+        return None
+    weeks = [r.get("weeks") for r in raw]
+    if not _str_lists_ok(weeks):
+        return None
+    open_to = [r.get("open_to_other") for r in raw]
+    if not all(v is None or type(v) is bool for v in open_to):
+        return None
+    prefs = [r["preferences"] for r in raw]
+    if not all(type(v) is list for v in prefs):
+        return None
+    index = placement_index.get
+    pref_idx = [[index(q, -1) if type(q) is str else -1 for q in v] for v in prefs]
+    flat = np.fromiter((q for v in pref_idx for q in v), dtype=np.int64)
+    if (flat < 0).any():
+        return None
+    lengths = np.fromiter((len(v) for v in pref_idx), dtype=np.int64, count=len(pref_idx))
+    owner = np.repeat(np.arange(len(pref_idx), dtype=np.int64), lengths)
+    if np.unique(owner * max(len(placement_index), 1) + flat).size != flat.size:
+        return None
+    return [
+        {
+            "id": pid,
+            "school": school,
+            "year_group": year,
+            "lat": math.nan if lat is None else float(lat),
+            "lon": math.nan if lon is None else float(lon),
+            "max_travel_km": None if km is None else float(km),
+            "priority": 0 if prio is None else prio,
+            "weeks": wk,
+            "preferences": pi,
+            "open_to_other": bool(op),
+        }
+        for pid, school, year, lat, lon, km, prio, wk, pi, op in zip(
+            ids, schools, years, lats, lons, max_km, priority, weeks, pref_idx, open_to, strict=True
+        )
+    ]
+
+
 def _parse_pupils(raw: Any, placement_index: dict[str, int]) -> tuple[list[dict[str, Any]], dict[str, int]]:
     if not isinstance(raw, list):
         raise InstanceError("pupils: must be a list")
+    fast = _fast_pupils(raw, placement_index)
+    if fast is not None:
+        fast.sort(key=lambda r: r["id"])
+        return fast, {r["id"]: i for i, r in enumerate(fast)}
     seen: set[str] = set()
     records = []
     for n, rec in enumerate(raw, start=1):

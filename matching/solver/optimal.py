@@ -18,8 +18,11 @@ are worth an edge) and solve a restricted problem, then price the edges left out
    primal and duals, non-negative reduced costs and complementary slackness;
 5. unlisted edges are priced with those duals. A pupil whose dual is at least its gain
    from any unlisted placement can gain nothing (placement duals are >= 0), so only the
-   others' unlisted edges are built. The most negative of them (a few per pupil) join the
-   restricted problem, only the components they touch are solved again, and we repeat.
+   others' unlisted edges are built, and only those already negative before the group
+   duals are priced in full. The most negative of them (a few per pupil, and a few per
+   unit of a placement's room, so that crowds of interchangeable unplaced pupils do not
+   flood the LP) join the restricted problem, only the components they touch are solved
+   again, and we repeat.
    When no reduced cost is negative, the certificate of the restricted problem holds for
    the full graph: the assignment is optimal.
 """
@@ -37,6 +40,10 @@ from matching.solver.instance import Instance
 TOLERANCE = 1e-6
 # Unlisted edges joining per pupil per round: few keep the LPs small, more save rounds.
 EDGES_PER_ROUND = 16
+# ... and per placement, at most PER_ROOM per unit of room plus PER_PLACEMENT_EXTRA: a
+# crowd of unplaced pupils who all want the same free places adds few columns per place.
+PER_ROOM = 4
+PER_PLACEMENT_EXTRA = 8
 # Independent components are packed into LPs of about this many edges: HiGHS grows
 # faster than linearly, and each call has a fixed cost.
 BATCH_EDGES = 4000
@@ -290,6 +297,11 @@ class _UnlistedPool:
         return self.p[pick], self.q[pick]
 
 
+def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """A fixed pseudo-random tie-break per (pupil, placement) pair."""
+    return (q * 2654435761 + p * 40503) % 4294967291
+
+
 def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
     """A minimum-cost assignment: placement index per pupil (-1 for unassigned), and which
     unassigned pupils had an eligible unlisted placement (for the explanations)."""
@@ -316,12 +328,11 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
             break
         up, uq = pool.edges(np.flatnonzero(may_want_unlisted & (restricted.y < -unlisted_gain)))
         has_unlisted[up] = True
-        reduced = (
-            unlisted_gain[up]
-            + restricted.y[up]
-            + restricted.z[uq]
-            + restricted.group_dual(rooms.group_key(up, uq))
-        )
+        # Group duals are >= 0, so only edges already negative without them can be violated.
+        base = unlisted_gain[up] + restricted.y[up] + restricted.z[uq]
+        cand = np.flatnonzero(base < 0)
+        up, uq = up[cand], uq[cand]
+        reduced = base[cand] + restricted.group_dual(rooms.group_key(up, uq))
         violated = np.flatnonzero(reduced < 0)
         if violated.size == 0:
             break
@@ -329,10 +340,16 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
         # free place looks alike to an unplaced pupil) and are broken by a fixed scramble of
         # the pair, so that neighbours spread over the free places instead of all asking for
         # the same few and needing more rounds.
-        spread = (uq[violated] * 2654435761 + up[violated] * 40503) % 4294967291
-        order = violated[np.lexsort((spread, reduced[violated], up[violated]))]
+        spread = _scramble(up, uq)
+        order = violated[np.lexsort((spread[violated], reduced[violated], up[violated]))]
         first = np.searchsorted(up[order], up[order])
         take = order[(np.arange(order.size) - first) < EDGES_PER_ROUND]
+        # Per placement too: only the most negative few per unit of room, so that a crowd
+        # of interchangeable unplaced pupils does not flood the LP with columns.
+        by_place = take[np.lexsort((spread[take], reduced[take], uq[take]))]
+        first_q = np.searchsorted(uq[by_place], uq[by_place])
+        limit = PER_ROOM * np.maximum(rooms.placement[uq[by_place]], 1) + PER_PLACEMENT_EXTRA
+        take = np.sort(by_place[(np.arange(by_place.size) - first_q) < limit])
         new = restricted.add(up[take], uq[take], unlisted_gain[up[take]])
         label = restricted.components(np.arange(restricted.p.size))
         dirty = np.flatnonzero(np.isin(label, label[new]))

@@ -1,4 +1,4 @@
-"""Checking UK postcodes, and rough coordinates for Lancashire postcode districts (no network).
+"""Postcodes, rough coordinates for Lancashire postcode districts (no network), and distances.
 
 The centroids are approximate (to about a kilometre): good enough to estimate a pupil's travel
 when the school did not give coordinates, never shown as an address.
@@ -6,6 +6,7 @@ when the school did not give coordinates, never shown as an address.
 
 from __future__ import annotations
 
+import math
 import re
 
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -81,3 +82,13 @@ def district_centroid(postcode: str | None) -> tuple[float, float] | None:
     if normalised is None:
         return None
     return DISTRICT_CENTROIDS.get(normalised.split(" ")[0])
+
+
+EARTH_KM = 6371.0088  # the mean earth radius the matching format uses
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(a))
