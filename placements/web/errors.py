@@ -16,6 +16,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.response import Redirect, Template
+from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,18 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
         return 404, "Not found", {}
     if isinstance(exc, DuplicateKeyError):
         return 409, "A record with these details already exists", {}
+    if _is_nul_character(exc):
+        return 400, "Text must not contain NUL characters", {}
     return 500, "Internal server error", {}
+
+
+def _is_nul_character(exc: BaseException) -> bool:
+    """PostgreSQL refuses text with a NUL character; no field of this service may hold one."""
+    while exc is not None:
+        if isinstance(exc, DBAPIError) and "0x00" in str(exc.orig):
+            return True
+        exc = exc.__cause__  # type: ignore[assignment]
+    return False
 
 
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

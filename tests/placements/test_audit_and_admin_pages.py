@@ -81,3 +81,14 @@ async def test_sent_emails_page_does_not_exist_in_production(client, db, monkeyp
     production = settings_from_env({"PLACEMENTS_ENV": "production", "SECRET_KEY": "k" * 40})
     monkeypatch.setattr("placements.settings.get_settings", lambda: production)
     assert (await client.page("/sent-emails")).status_code == 403
+
+
+async def test_a_nul_character_in_a_filter_is_a_clear_error_on_every_database(client, db):
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    # SQLite takes NUL in text; PostgreSQL refuses it, which must be a 400, not a crash.
+    expected = 400 if db.bind.dialect.name == "postgresql" else 200
+    response = await client.api("GET", "/api/audit?actor=a%00b")
+    assert response.status_code == expected
+    if expected == 400:
+        assert response.json()["detail"] == "Text must not contain NUL characters"
+    assert (await client.page("/audit?actor=a%00b")).status_code == expected
