@@ -7,6 +7,7 @@ body's own shape is in the schema, so anything it allows is not answered 400.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -34,6 +35,7 @@ from employers.schemas import (
 from placements.accounts.api import UserOut
 from placements.accounts.guards import PUBLIC, access
 from placements.accounts.models import Role, User
+from placements.accounts.pages import client_ip
 from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
@@ -45,12 +47,24 @@ from placements.web.paging import Limit, Offset
 WRITE_ERRORS = [*API_LOOKUP_ERRORS, ValidationException, ConflictException]
 
 
-def _ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
-
-
 def _refuse(errors: FormErrors) -> ConflictException:
     return ConflictException("; ".join(f"{field}: {message}" for field, message in errors.items()))
+
+
+async def _decide(
+    db: AsyncSession,
+    request: Request[User, Any, Any],
+    employer_id: UUID,
+    decision: Callable[..., Awaitable[object]],
+    **details: Any,
+) -> EmployerOut:
+    """A coordinator's decision on an organisation; a decision its status does not allow is a 409."""
+    employer = await queries.employer_for(db, user=request.user, employer_id=employer_id)
+    try:
+        await decision(db, employer=employer, actor=request.user, ip_address=client_ip(request), **details)
+    except services.EmployerError as exc:
+        raise ConflictException(str(exc)) from exc
+    return await _employer_out(db, employer)
 
 
 async def _employer_out(db: AsyncSession, employer: Employer) -> EmployerOut:
@@ -79,7 +93,7 @@ class EmployersApi(Controller):
         if checked is None:
             raise _refuse(errors)
         try:
-            employer, _user = await services.sign_up(db_session, data=checked, ip_address=_ip(request))
+            employer, _user = await services.sign_up(db_session, data=checked, ip_address=client_ip(request))
         except AccountError as exc:
             raise ConflictException(str(exc)) from exc
         return await _employer_out(db_session, employer)
@@ -126,7 +140,7 @@ class EmployersApi(Controller):
             raise _refuse(errors)
         try:
             employer = await services.invite_employer(
-                db_session, details=details, contact=person, actor=request.user, ip_address=_ip(request)
+                db_session, details=details, contact=person, actor=request.user, ip_address=client_ip(request)
             )
         except AccountError as exc:
             raise ConflictException(str(exc)) from exc
@@ -165,7 +179,7 @@ class EmployersApi(Controller):
         if details is None:
             raise _refuse(errors)
         await services.update_details(
-            db_session, employer=employer, details=details, actor=request.user, ip_address=_ip(request)
+            db_session, employer=employer, details=details, actor=request.user, ip_address=client_ip(request)
         )
         return await _employer_out(db_session, employer)
 
@@ -180,14 +194,7 @@ class EmployersApi(Controller):
     async def approve(
         self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
     ) -> EmployerOut:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        try:
-            await services.approve_employer(
-                db_session, employer=employer, actor=request.user, ip_address=_ip(request)
-            )
-        except services.EmployerError as exc:
-            raise ConflictException(str(exc)) from exc
-        return await _employer_out(db_session, employer)
+        return await _decide(db_session, request, employer_id, services.approve_employer)
 
     @post(
         "/{employer_id:uuid}/reject",
@@ -204,14 +211,7 @@ class EmployersApi(Controller):
         data: JSONBody[DecisionIn],
         db_session: DbSession,
     ) -> EmployerOut:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        try:
-            await services.reject_employer(
-                db_session, employer=employer, reason=data.reason, actor=request.user, ip_address=_ip(request)
-            )
-        except services.EmployerError as exc:
-            raise ConflictException(str(exc)) from exc
-        return await _employer_out(db_session, employer)
+        return await _decide(db_session, request, employer_id, services.reject_employer, reason=data.reason)
 
     @post(
         "/{employer_id:uuid}/suspend",
@@ -228,14 +228,7 @@ class EmployersApi(Controller):
         data: JSONBody[DecisionIn],
         db_session: DbSession,
     ) -> EmployerOut:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        try:
-            await services.suspend_employer(
-                db_session, employer=employer, reason=data.reason, actor=request.user, ip_address=_ip(request)
-            )
-        except services.EmployerError as exc:
-            raise ConflictException(str(exc)) from exc
-        return await _employer_out(db_session, employer)
+        return await _decide(db_session, request, employer_id, services.suspend_employer, reason=data.reason)
 
     @get(
         "/{employer_id:uuid}/compliance",
@@ -270,7 +263,7 @@ class EmployersApi(Controller):
         if checked is None:
             raise _refuse(errors)
         compliance = await services.save_compliance(
-            db_session, employer=employer, data=checked, actor=request.user, ip_address=_ip(request)
+            db_session, employer=employer, data=checked, actor=request.user, ip_address=client_ip(request)
         )
         return ComplianceOut.of(employer, compliance, today())
 
@@ -311,7 +304,7 @@ class EmployersApi(Controller):
                 employer=employer,
                 person=inputs.Person(name=data.name.strip(), email=data.email),
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except AccountError as exc:
             raise ConflictException(str(exc)) from exc
@@ -401,7 +394,7 @@ class PlacementsApi(Controller):
             round=current,
             data=checked,
             actor=request.user,
-            ip_address=_ip(request),
+            ip_address=client_ip(request),
         )
         return PlacementOut.of(placement, employer.name)
 
@@ -451,7 +444,11 @@ class PlacementsApi(Controller):
             raise _refuse(errors)
         try:
             await services.update_placement(
-                db_session, placement=placement, data=checked, actor=request.user, ip_address=_ip(request)
+                db_session,
+                placement=placement,
+                data=checked,
+                actor=request.user,
+                ip_address=client_ip(request),
             )
         except services.EmployerError as exc:
             raise ConflictException(str(exc)) from exc
@@ -474,7 +471,7 @@ class PlacementsApi(Controller):
         )
         try:
             await services.withdraw_placement(
-                db_session, placement=placement, actor=request.user, ip_address=_ip(request)
+                db_session, placement=placement, actor=request.user, ip_address=client_ip(request)
             )
         except services.EmployerError as exc:
             raise ConflictException(str(exc)) from exc
@@ -499,7 +496,11 @@ class PlacementsApi(Controller):
             raise ConflictException("There is no open round to copy the placement into")
         try:
             copy = await services.copy_placement(
-                db_session, placement=placement, round=current, actor=request.user, ip_address=_ip(request)
+                db_session,
+                placement=placement,
+                round=current,
+                actor=request.user,
+                ip_address=client_ip(request),
             )
         except services.EmployerError as exc:
             raise ConflictException(str(exc)) from exc
