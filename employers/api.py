@@ -42,7 +42,7 @@ from placements.db import DbSession
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
 from placements.web.forms import FormErrors
 from placements.web.pages import current_round
-from placements.web.paging import Limit, Offset
+from placements.web.paging import NO_NUL, Limit, Offset
 
 WRITE_ERRORS = [*API_LOOKUP_ERRORS, ValidationException, ConflictException]
 
@@ -110,7 +110,7 @@ class EmployersApi(Controller):
         request: Request[User, Any, Any],
         db_session: DbSession,
         status: FromQuery[EmployerStatus | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, pattern=NO_NUL)] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> OffsetPagination[EmployerOut]:
@@ -329,12 +329,16 @@ class PlacementsApi(Controller):
         db_session: DbSession,
         q: Annotated[
             str | None,
-            QueryParameter(max_length=100, description="Words in the title, description, skills or employer"),
+            QueryParameter(
+                max_length=100,
+                pattern=NO_NUL,
+                description="Words in the title, description, skills or employer",
+            ),
         ] = None,
-        pathway: Annotated[str | None, QueryParameter(max_length=40)] = None,
-        town: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        pathway: Annotated[str | None, QueryParameter(max_length=40, pattern=NO_NUL)] = None,
+        town: Annotated[str | None, QueryParameter(max_length=100, pattern=NO_NUL)] = None,
         within_km: Annotated[float | None, QueryParameter(ge=1, le=200)] = None,
-        week: Annotated[str | None, QueryParameter(max_length=8)] = None,
+        week: Annotated[str | None, QueryParameter(max_length=8, pattern=NO_NUL)] = None,
         year_group: Annotated[int | None, QueryParameter(ge=7, le=13)] = None,
         work_mode: FromQuery[WorkMode | None] = None,
         status: FromQuery[PlacementStatus | None] = None,

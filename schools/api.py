@@ -18,7 +18,7 @@ from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
-from placements.web.paging import Limit, Offset
+from placements.web.paging import FilterText, Limit, Offset
 from schools import queries, services
 from schools.csv_import import MAX_BYTES, FileRefused, template_csv
 from schools.models import Consent, Pupil, PupilImport, School
@@ -120,7 +120,7 @@ class SchoolsApi(Controller):
         self,
         request: Request[User, Any, Any],
         db_session: DbSession,
-        q: FromQuery[str | None] = None,
+        q: FilterText = None,
         without_digital_advisor: FromQuery[bool] = False,
         limit: Limit = 50,
         offset: Offset = 0,
@@ -367,7 +367,7 @@ class PupilsApi(Controller):
         self,
         request: Request[User, Any, Any],
         db_session: DbSession,
-        q: FromQuery[str | None] = None,
+        q: FilterText = None,
         school_id: FromQuery[UUID | None] = None,
         consent: FromQuery[Literal["missing", "current"] | None] = None,
         limit: Limit = 50,

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get
-from litestar.params import FromQuery
 from litestar.response import Template
 from msgspec import Struct
 
@@ -17,7 +16,7 @@ from placements.accounts.models import Role
 from placements.audit.queries import AuditFilter, audit_actions, audit_entries
 from placements.db import DbSession
 from placements.web.errors import API_ERRORS
-from placements.web.paging import Limit, Offset, Page, page_from_request
+from placements.web.paging import FilterText, Limit, Offset, Page, page_from_request
 
 
 def _date(raw: str | None) -> date | None:
@@ -75,10 +74,10 @@ class AuditApi(Controller):
     async def list_entries(
         self,
         db_session: DbSession,
-        action: FromQuery[str | None] = None,
-        actor: FromQuery[str | None] = None,
-        record_type: FromQuery[str | None] = None,
-        record_id: FromQuery[str | None] = None,
+        action: FilterText = None,
+        actor: FilterText = None,
+        record_type: FilterText = None,
+        record_id: FilterText = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> OffsetPagination[AuditEntryOut]:

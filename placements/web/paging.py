@@ -15,6 +15,9 @@ PER_PAGE = 25
 # Paging of API lists: `limit` items from `offset`.
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="How many items to return")]
 Offset = Annotated[int, QueryParameter(ge=0, le=10_000_000, description="How many items to skip")]
+# Free text to filter by. No NUL character: PostgreSQL cannot compare text holding one.
+NO_NUL = r"^[^\x00]*$"
+FilterText = Annotated[str | None, QueryParameter(max_length=200, pattern=NO_NUL)]
 
 
 @dataclass(frozen=True)

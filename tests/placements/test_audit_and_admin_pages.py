@@ -85,10 +85,9 @@ async def test_sent_emails_page_does_not_exist_in_production(client, db, monkeyp
 
 async def test_a_nul_character_in_a_filter_is_a_clear_error_on_every_database(client, db):
     await client.sign_in(await make_user(db, Role.COORDINATOR))
-    # SQLite takes NUL in text; PostgreSQL refuses it, which must be a 400, not a crash.
-    expected = 400 if db.bind.dialect.name == "postgresql" else 200
-    response = await client.api("GET", "/api/audit?actor=a%00b")
-    assert response.status_code == expected
-    if expected == 400:
-        assert response.json()["detail"] == "Text must not contain NUL characters"
-    assert (await client.page("/audit?actor=a%00b")).status_code == expected
+    # The API's schema refuses it up front, whatever the database.
+    assert (await client.api("GET", "/api/audit?actor=a%00b")).status_code == 400
+    # The page reads the filter as typed: SQLite takes NUL in text; PostgreSQL refuses it,
+    # which must be a clear 400, not a crash.
+    page = await client.page("/audit?actor=a%00b")
+    assert page.status_code == (400 if db.bind.dialect.name == "postgresql" else 200)
