@@ -54,10 +54,6 @@ class NotACsvFile(ClientException):
     status_code = 415
 
 
-def _ip(request: Request[Any, Any, Any]) -> str | None:
-    return client_ip(request)
-
-
 async def _school_out(db: Any, user: User, school: School) -> SchoolOut:
     rows, _ = await queries.list_schools(db, user=user, search=school.urn, limit=5, offset=0)
     row = next(r for r in rows if r.school.id == school.id)
@@ -163,7 +159,7 @@ class SchoolsApi(Controller):
     ) -> SchoolOut:
         try:
             school = await services.create_school(
-                db_session, data=_school_data(data), actor=request.user, ip_address=_ip(request)
+                db_session, data=_school_data(data), actor=request.user, ip_address=client_ip(request)
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -203,7 +199,7 @@ class SchoolsApi(Controller):
                 school=school,
                 data=_school_data(data),
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -246,7 +242,7 @@ class SchoolsApi(Controller):
                 is_digital_advisor=data.is_digital_advisor,
                 phone=data.phone,
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -278,7 +274,7 @@ class SchoolsApi(Controller):
                 is_digital_advisor=data.is_digital_advisor,
                 phone=data.phone,
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -411,7 +407,11 @@ class PupilsApi(Controller):
         school = await queries.get_school(db_session, user=request.user, school_id=request.user.school_id)
         try:
             pupil = await services.create_pupil(
-                db_session, school=school, data=_pupil_data(data), actor=request.user, ip_address=_ip(request)
+                db_session,
+                school=school,
+                data=_pupil_data(data),
+                actor=request.user,
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -447,7 +447,11 @@ class PupilsApi(Controller):
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
         try:
             await services.update_pupil(
-                db_session, pupil=pupil, data=_pupil_data(data), actor=request.user, ip_address=_ip(request)
+                db_session,
+                pupil=pupil,
+                data=_pupil_data(data),
+                actor=request.user,
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -464,7 +468,7 @@ class PupilsApi(Controller):
         self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
     ) -> None:
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        await services.erase_pupil(db_session, pupil=pupil, actor=request.user, ip_address=_ip(request))
+        await services.erase_pupil(db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request))
 
     @get(
         "/{pupil_id:uuid}/consents",
@@ -505,7 +509,7 @@ class PupilsApi(Controller):
                     text_version=data.text_version.strip(),
                 ),
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -533,7 +537,7 @@ class PupilsApi(Controller):
                 pupil=pupil,
                 withdrawn_on=data.withdrawn_on,
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -552,7 +556,7 @@ class PupilsApi(Controller):
     ) -> Response[dict[str, Any]]:
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
         document = await services.subject_access_export(
-            db_session, pupil=pupil, actor=request.user, ip_address=_ip(request)
+            db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request)
         )
         return Response(
             content=document,
@@ -618,7 +622,7 @@ class PupilImportsApi(Controller):
                 filename=data.filename or "upload",
                 content=content,
                 actor=request.user,
-                ip_address=_ip(request),
+                ip_address=client_ip(request),
             )
         except FileRefused as exc:
             raise NotACsvFile(str(exc)) from exc
@@ -652,7 +656,7 @@ class PupilImportsApi(Controller):
         pending = await queries.get_pending_import(db_session, user=request.user, import_id=import_id)
         try:
             result = await services.confirm_import(
-                db_session, pending=pending, actor=request.user, ip_address=_ip(request)
+                db_session, pending=pending, actor=request.user, ip_address=client_ip(request)
             )
         except SchoolsError as exc:
             raise ConflictException(str(exc)) from exc
@@ -670,5 +674,5 @@ class PupilImportsApi(Controller):
     ) -> None:
         pending = await queries.get_pending_import(db_session, user=request.user, import_id=import_id)
         await services.discard_import(
-            db_session, pending=pending, actor=request.user, ip_address=_ip(request)
+            db_session, pending=pending, actor=request.user, ip_address=client_ip(request)
         )
