@@ -601,10 +601,7 @@ class PlacementPages(Controller):
             db_session, user=request.user, placement_id=placement_id, today=today()
         )
         employer = await db_session.get_one(Employer, placement.employer_id)
-        origin = await queries.school_origin(db_session, request.user)
-        distance = None
-        if origin and placement.lat is not None and placement.lon is not None:
-            distance = queries.haversine_km(origin[0], origin[1], placement.lat, placement.lon)
+        distance = queries.distance_km(await queries.school_origin(db_session, request.user), placement)
         context: dict[str, Any] = {
             "placement": placement,
             "employer": employer,

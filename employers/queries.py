@@ -139,6 +139,13 @@ async def school_origin(db: AsyncSession, user: User) -> tuple[float, float] | N
     return school.lat, school.lon
 
 
+def distance_km(origin: tuple[float, float] | None, placement: Placement) -> float | None:
+    """How far the placement is from the school at `origin`; None when either has no coordinates."""
+    if origin is None or placement.lat is None or placement.lon is None:
+        return None
+    return haversine_km(origin[0], origin[1], placement.lat, placement.lon)
+
+
 def _json_list_has(column: Any, item: str) -> Any:
     """Whether a JSON list column holds `item` (a JSON literal), on SQLite and PostgreSQL alike."""
     text = func.replace(cast(column, String), " ", "")
@@ -220,12 +227,10 @@ async def placements_page(
         order = [func.coalesce(dx * dx + dy * dy, 0.0), *order]
     total = await db.scalar(select(func.count()).select_from(query.where(*where).subquery())) or 0
     rows = (await db.execute(query.where(*where).order_by(*order).limit(limit).offset(offset))).all()
-    listed = []
-    for placement, name in rows:
-        distance = None
-        if origin is not None and placement.lat is not None and placement.lon is not None:
-            distance = haversine_km(origin[0], origin[1], placement.lat, placement.lon)
-        listed.append(Listed(placement=placement, employer_name=name, distance_km=distance))
+    listed = [
+        Listed(placement=placement, employer_name=name, distance_km=distance_km(origin, placement))
+        for placement, name in rows
+    ]
     return listed, total
 
 
