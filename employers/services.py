@@ -19,7 +19,7 @@ from placements.accounts.services import (
     normalise_email,
 )
 from placements.audit.services import record
-from placements.notifications.services import queue_email
+from placements.notifications.services import addresses_of, queue_email
 from placements.settings import get_settings
 
 if TYPE_CHECKING:
@@ -37,23 +37,11 @@ def employer_link(employer: Employer) -> str:
 
 
 async def _coordinator_addresses(db: AsyncSession) -> list[str]:
-    return list(
-        await db.scalars(
-            select(User.email)
-            .where(User.role == Role.COORDINATOR, User.is_active.is_(True))
-            .order_by(User.email)
-        )
-    )
+    return await addresses_of(db, User.role == Role.COORDINATOR)
 
 
 async def employer_addresses(db: AsyncSession, employer_id: object) -> list[str]:
-    return list(
-        await db.scalars(
-            select(User.email)
-            .where(User.employer_id == employer_id, User.is_active.is_(True))
-            .order_by(User.email)
-        )
-    )
+    return await addresses_of(db, User.employer_id == employer_id)
 
 
 def _apply_details(employer: Employer, details: EmployerDetails) -> None:

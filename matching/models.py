@@ -1,13 +1,15 @@
-"""Matching rounds and their calendar."""
+"""Matching rounds, their calendar, preferences, runs, adjustments and published outcomes."""
 
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
 
-from advanced_alchemy.base import UUIDAuditBase
-from advanced_alchemy.types import JsonB
-from sqlalchemy import String
+from advanced_alchemy.base import UUIDAuditBase, UUIDBase
+from advanced_alchemy.types import DateTimeUTC, JsonB
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from placements.types import enum_column
@@ -40,3 +42,175 @@ class Round(UUIDAuditBase):
     preferences_open_on: Mapped[date | None] = mapped_column(default=None)
     preferences_close_on: Mapped[date | None] = mapped_column(default=None)
     publish_on: Mapped[date | None] = mapped_column(default=None)
+    # How many days schools and employers have to answer an offer once results are published.
+    respond_within_days: Mapped[int] = mapped_column(default=14)
+    # The day the round entered each stage it has reached ({stage: ISO date}), shown to everyone.
+    stage_dates: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
+
+
+class Preference(UUIDBase):
+    """One ranked choice of a pupil in a round (rank 1 is the first choice)."""
+
+    __tablename__ = "preference"
+    __table_args__ = (
+        UniqueConstraint("round_id", "pupil_id", "rank", name="uq_preference_rank"),
+        UniqueConstraint("round_id", "pupil_id", "placement_id", name="uq_preference_placement"),
+    )
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("matching_round.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[UUID] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[UUID] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    rank: Mapped[int]
+
+
+class ChoiceEntry(UUIDAuditBase):
+    """That a school has entered a pupil's choices for a round, and whether the pupil is open to others.
+
+    Only pupils with an entry take part in the round's runs.
+    """
+
+    __tablename__ = "choice_entry"
+    __table_args__ = (UniqueConstraint("round_id", "pupil_id", name="uq_choice_entry_pupil"),)
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("matching_round.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[UUID] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    open_to_other: Mapped[bool] = mapped_column(default=False)
+    entered_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+class RunKind(enum.StrEnum):
+    MAIN = "main"
+    REALLOCATION = "reallocation"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class RunStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class MatchRun(UUIDAuditBase):
+    """One matching run: the policy asked for, the exact instance file, and the solver's result file."""
+
+    __tablename__ = "match_run"
+    __table_args__ = (UniqueConstraint("round_id", "number", name="uq_match_run_number"),)
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("matching_round.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    kind: Mapped[RunKind] = mapped_column(enum_column(RunKind), default=RunKind.MAIN)
+    status: Mapped[RunStatus] = mapped_column(enum_column(RunStatus), default=RunStatus.QUEUED, index=True)
+    # Holds the round id while the run is queued or running: a second start at the same moment
+    # breaks the unique constraint instead of starting a second run.
+    in_progress_key: Mapped[str | None] = mapped_column(String(60), unique=True, default=None)
+    policy: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    seed: Mapped[int] = mapped_column(default=0)
+    job_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("job_record.id", ondelete="SET NULL"), default=None
+    )
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    # The files themselves, byte for byte, so `placements verify` and downloads use what was solved.
+    instance: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    result: Mapped[bytes | None] = mapped_column(LargeBinary, default=None, deferred=True)
+    instance_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    result_sha256: Mapped[str | None] = mapped_column(String(64), default=None)
+    solver: Mapped[str | None] = mapped_column(String(120), default=None)
+    # The result's metrics and objective, for lists and comparisons without reading the file.
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    started_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+    started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+
+class AdjustmentKind(enum.StrEnum):
+    PIN = "pin"
+    FORBID = "forbid"
+
+    @property
+    def label(self) -> str:
+        return {"pin": "Pinned", "forbid": "Forbidden"}[self.value]
+
+
+class Adjustment(UUIDAuditBase):
+    """A coordinator's decision that a pupil must (pin) or must not (forbid) go to a placement."""
+
+    __tablename__ = "adjustment"
+    __table_args__ = (UniqueConstraint("round_id", "pupil_id", "placement_id", name="uq_adjustment_pair"),)
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("matching_round.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[UUID] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[UUID] = mapped_column(ForeignKey("placement.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[AdjustmentKind] = mapped_column(enum_column(AdjustmentKind))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+class Reply(enum.StrEnum):
+    PENDING = "pending"
+    YES = "yes"
+    NO = "no"
+
+
+class Outcome(UUIDAuditBase):
+    """A pupil's published result in a round: a placement offered (or none), and both sides' answers.
+
+    A publication adds one row per pupil it decides; the pupil's newest row is `current`, and
+    the older ones are its history. An offer holds its place until either side says no or withdraws.
+    """
+
+    __tablename__ = "outcome"
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("matching_round.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[UUID] = mapped_column(ForeignKey("match_run.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[UUID] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    placement_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("placement.id", ondelete="CASCADE"), default=None, index=True
+    )
+    rank: Mapped[int | None] = mapped_column(default=None)
+    explanation: Mapped[str] = mapped_column(Text)
+    current: Mapped[bool] = mapped_column(default=True, index=True)
+    employer_reply: Mapped[Reply] = mapped_column(enum_column(Reply), default=Reply.PENDING)
+    school_reply: Mapped[Reply] = mapped_column(enum_column(Reply), default=Reply.PENDING)
+    respond_by: Mapped[date | None] = mapped_column(default=None)
+    reminded_on: Mapped[date | None] = mapped_column(default=None)
+    # Set when a side ends an agreed placement ("school" or "employer"), with the reason given.
+    withdrawn_by: Mapped[str | None] = mapped_column(String(20), default=None)
+    withdrawn_on: Mapped[date | None] = mapped_column(default=None)
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+
+    @property
+    def holds_place(self) -> bool:
+        return (
+            self.placement_id is not None
+            and Reply.NO not in (self.employer_reply, self.school_reply)
+            and self.withdrawn_by is None
+        )
+
+    @property
+    def status(self) -> str:
+        if self.placement_id is None:
+            return "Unplaced"
+        if self.withdrawn_by is not None:
+            return f"Withdrawn by the {self.withdrawn_by}"
+        if self.employer_reply is Reply.NO:
+            return "Declined by the employer"
+        if self.school_reply is Reply.NO:
+            return "Declined by the school"
+        if self.employer_reply is Reply.YES and self.school_reply is Reply.YES:
+            return "Agreed"
+        return "Waiting for answers"

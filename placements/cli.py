@@ -173,6 +173,24 @@ def create_coordinator_command(email: str, name: str) -> None:
     click.echo(f"Coordinator {email} created.")
 
 
+@main.command("verify")
+@click.argument("run_id", metavar="RUN", type=click.UUID)
+def verify_command(run_id: object) -> None:
+    """Check that a stored matching RUN (its id) still reproduces byte for byte. Exit 1 if not."""
+    from matching.errors import MatchingError
+    from matching.verify import Verdict, verify_run
+
+    async def work(session: AsyncSession) -> Verdict:
+        return await verify_run(session, run_id)  # type: ignore[arg-type]
+
+    try:
+        verdict = _in_transaction(work)
+    except MatchingError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(verdict.message)
+    sys.exit(0 if verdict.reproduces else 1)
+
+
 main.add_command(solve)
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from advanced_alchemy.base import orm_registry
 
 from employers.models import Employer, EmployerCompliance, Placement
-from matching.models import Round
+from matching.models import Adjustment, ChoiceEntry, MatchRun, Outcome, Preference, Round
 from placements.accounts.models import AccountToken, User
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord
@@ -15,14 +15,19 @@ metadata = orm_registry.metadata
 
 __all__ = [
     "AccountToken",
+    "Adjustment",
     "AuditEntry",
+    "ChoiceEntry",
     "Consent",
     "Employer",
     "EmployerCompliance",
     "ErasedPupil",
     "JobRecord",
+    "MatchRun",
     "OutboxMessage",
+    "Outcome",
     "Placement",
+    "Preference",
     "Pupil",
     "PupilImport",
     "Round",

@@ -51,6 +51,8 @@ def job(name: str) -> Callable[[JobFunction], JobFunction]:
 def registered_jobs() -> dict[str, JobFunction]:
     # Importing the domains' job modules registers their functions.
     import employers.jobs  # noqa: F401
+    import matching.offers
+    import matching.runs  # noqa: F401
     import placements.notifications.jobs  # noqa: F401
     import schools.jobs  # noqa: F401
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
+from placements.accounts.models import User
 from placements.clock import now
 from placements.jobs.queue import submit
 from placements.notifications.models import OutboxMessage
@@ -18,3 +21,10 @@ async def queue_email(db: AsyncSession, *, to: str, subject: str, body: str) -> 
     await db.flush()
     await submit(db, "send_email", message_id=str(message.id))
     return message
+
+
+async def addresses_of(db: AsyncSession, *conditions: Any) -> list[str]:
+    """The email addresses of the active users meeting `conditions` (on User), sorted."""
+    return list(
+        await db.scalars(select(User.email).where(User.is_active.is_(True), *conditions).order_by(User.email))
+    )

@@ -1,0 +1,199 @@
+"""Reading rounds, runs and outcomes as a particular user may see them.
+
+Schools see only their own pupils' outcomes; employers only the offers on their own placements,
+and nothing before a run is published. Anything else is "not found" (404), never "forbidden".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers.models import Employer, Placement
+from matching.models import Adjustment, ChoiceEntry, MatchRun, Outcome, Preference, Round
+from placements.accounts.models import Role, User
+from schools.models import Pupil, School
+from schools.queries import has_current_consent
+
+
+async def get_round(db: AsyncSession, round_id: UUID) -> Round:
+    round_ = await db.get(Round, round_id)
+    if round_ is None:
+        raise NotFoundException("No round has this id")
+    return round_
+
+
+async def list_rounds(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[Round], int]:
+    total = await db.scalar(select(func.count()).select_from(Round)) or 0
+    rows = await db.scalars(select(Round).order_by(Round.programme_year.desc()).limit(limit).offset(offset))
+    return list(rows), total
+
+
+async def get_run(db: AsyncSession, run_id: UUID) -> MatchRun:
+    run = await db.get(MatchRun, run_id)
+    if run is None:
+        raise NotFoundException("No run has this id")
+    return run
+
+
+async def list_runs(db: AsyncSession, round_id: UUID) -> list[MatchRun]:
+    return list(
+        await db.scalars(
+            select(MatchRun).where(MatchRun.round_id == round_id).order_by(MatchRun.number.desc())
+        )
+    )
+
+
+async def get_adjustment(db: AsyncSession, round_id: UUID, adjustment_id: UUID) -> Adjustment:
+    adjustment = await db.scalar(
+        select(Adjustment).where(Adjustment.id == adjustment_id, Adjustment.round_id == round_id)
+    )
+    if adjustment is None:
+        raise NotFoundException("No pin or forbid has this id")
+    return adjustment
+
+
+@dataclass(frozen=True)
+class AdjustmentRow:
+    adjustment: Adjustment
+    pupil_name: str
+    school_name: str
+    placement_title: str
+    employer_name: str
+
+
+async def list_adjustments(db: AsyncSession, round_id: UUID) -> list[AdjustmentRow]:
+    rows = await db.execute(
+        select(Adjustment, Pupil.first_name, Pupil.last_name, School.name, Placement.title, Employer.name)
+        .join(Pupil, Pupil.id == Adjustment.pupil_id)
+        .join(School, School.id == Pupil.school_id)
+        .join(Placement, Placement.id == Adjustment.placement_id)
+        .join(Employer, Employer.id == Placement.employer_id)
+        .where(Adjustment.round_id == round_id)
+        .order_by(Adjustment.created_at)
+    )
+    return [
+        AdjustmentRow(a, f"{first} {last}", school, title, employer)
+        for a, first, last, school, title, employer in rows
+    ]
+
+
+def _outcome_scope(user: User) -> ColumnElement[bool]:
+    if user.role is Role.COORDINATOR:
+        return true()
+    if user.role is Role.SCHOOL_STAFF and user.school_id is not None:
+        return Pupil.school_id == user.school_id
+    if user.role is Role.EMPLOYER_USER and user.employer_id is not None:
+        return Placement.employer_id == user.employer_id
+    return false()
+
+
+@dataclass(frozen=True)
+class OutcomeRow:
+    outcome: Outcome
+    pupil: Pupil
+    school_name: str
+    placement: Placement | None
+    employer_name: str | None
+
+
+def _outcome_select() -> Any:
+    return (
+        select(Outcome, Pupil, School.name, Placement, Employer.name)
+        .join(Pupil, Pupil.id == Outcome.pupil_id)
+        .join(School, School.id == Pupil.school_id)
+        .outerjoin(Placement, Placement.id == Outcome.placement_id)
+        .outerjoin(Employer, Employer.id == Placement.employer_id)
+    )
+
+
+async def outcome_for(db: AsyncSession, *, user: User, outcome_id: UUID) -> OutcomeRow:
+    row = (await db.execute(_outcome_select().where(Outcome.id == outcome_id, _outcome_scope(user)))).first()
+    if row is None:
+        raise NotFoundException("No outcome has this id")
+    return OutcomeRow(*row)
+
+
+async def outcomes(
+    db: AsyncSession,
+    *,
+    user: User,
+    round_id: UUID,
+    limit: int,
+    offset: int,
+    status: str | None = None,
+    current: bool = True,
+) -> tuple[list[OutcomeRow], int]:
+    """Current outcomes the user may see (employers: offers on their placements only), by pupil name."""
+    query = _outcome_select().where(Outcome.round_id == round_id, _outcome_scope(user))
+    if current:
+        query = query.where(Outcome.current.is_(True))
+    if user.role is Role.EMPLOYER_USER:
+        query = query.where(Outcome.placement_id.is_not(None))
+    if status == "unplaced":
+        query = query.where(Outcome.placement_id.is_(None))
+    elif status == "placed":
+        query = query.where(Outcome.placement_id.is_not(None))
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await db.execute(
+        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id, Outcome.created_at)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [OutcomeRow(*row) for row in rows], total
+
+
+async def outcome_history(
+    db: AsyncSession, *, user: User, pupil_id: UUID, round_id: UUID
+) -> list[OutcomeRow]:
+    rows = await db.execute(
+        _outcome_select()
+        .where(Outcome.round_id == round_id, Outcome.pupil_id == pupil_id, _outcome_scope(user))
+        .order_by(Outcome.created_at)
+    )
+    return [OutcomeRow(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ChoiceStatus:
+    pupil: Pupil
+    choices: int
+    entered: bool
+    open_to_other: bool
+
+
+async def choice_statuses(
+    db: AsyncSession, *, school_id: UUID, round_id: UUID, missing_only: bool, limit: int, offset: int
+) -> tuple[list[ChoiceStatus], int]:
+    """The school's consenting pupils with how many choices each has (for "who has none yet")."""
+    counts = (
+        select(Preference.pupil_id, func.count().label("n"))
+        .where(Preference.round_id == round_id)
+        .group_by(Preference.pupil_id)
+        .subquery()
+    )
+    query = (
+        select(Pupil, func.coalesce(counts.c.n, 0), ChoiceEntry.id, ChoiceEntry.open_to_other)
+        .outerjoin(counts, counts.c.pupil_id == Pupil.id)
+        .outerjoin(ChoiceEntry, (ChoiceEntry.pupil_id == Pupil.id) & (ChoiceEntry.round_id == round_id))
+        .where(Pupil.school_id == school_id, has_current_consent())
+    )
+    if missing_only:
+        query = query.where(ChoiceEntry.id.is_(None))
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await db.execute(
+        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id).limit(limit).offset(offset)
+    )
+    return [ChoiceStatus(p, n, entry is not None, bool(open_)) for p, n, entry, open_ in rows], total
+
+
+def in_placement_weeks(placement: Placement, day: date) -> bool:
+    """Whether `day` falls in one of the placement's ISO weeks (when the emergency contact is shown)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}" in (placement.weeks or [])

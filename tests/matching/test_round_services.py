@@ -1,0 +1,93 @@
+"""The round's services end to end, without the web: choices, a run, publication, offers, reallocation."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from matching import offers, preferences, publication, rounds, runs
+from matching.errors import MatchingError
+from matching.models import MatchRun, Outcome, RunKind, RunStatus, Stage
+from matching.policy import RunPolicy
+from matching.solver import load_instance
+from matching.verify import verify_run
+from tests.support import run_queued_jobs
+
+
+async def _run(db, round_, actor, policy=RunPolicy()):
+    run = await runs.start_run(db, round_=round_, policy=policy, actor=actor, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()
+    await db.refresh(run)
+    return run
+
+
+async def test_a_round_from_choices_to_reallocation(client, db, scenario):
+    s = await scenario(capacities=(1, 2, 2))
+    first, second, third = s.placements
+    coordinator = s.coordinator
+    staff = s.school_staff[0]
+    a, b, c = s.pupils[0]
+    await preferences.save_choices(
+        db, round_=s.round, pupil=a, placement_ids=[first.id, second.id], open_to_other=True, actor=staff, ip_address=None
+    )
+    await preferences.save_choices(
+        db, round_=s.round, pupil=b, placement_ids=[first.id], open_to_other=True, actor=staff, ip_address=None
+    )
+    await preferences.save_choices(
+        db, round_=s.round, pupil=c, placement_ids=[first.id], open_to_other=False, actor=staff, ip_address=None
+    )
+    await rounds.advance(db, round_=s.round, to=Stage.PREFERENCES_CLOSED, actor=coordinator, ip_address=None)
+    await db.commit()
+
+    run = await _run(db, s.round, coordinator)
+    assert run.status is RunStatus.DONE, run.error
+    assert run.in_progress_key is None
+    loaded = await runs.run_files(db, run.id)
+    instance = load_instance(loaded.instance)
+    assert instance.n_pupils == 3 and instance.n_placements == 3
+    assert json.loads(loaded.result)["metrics"]["assigned"] == 3
+    assert run.summary["assigned"] == 3
+    assert (await verify_run(db, run.id)).reproduces
+
+    with pytest.raises(MatchingError, match="only while the round is matched"):
+        await publication.publish_run(db, run=run, actor=coordinator, ip_address=None)
+    await rounds.advance(db, round_=s.round, to=Stage.MATCHED, actor=coordinator, ip_address=None)
+    assert await publication.publish_run(db, run=run, actor=coordinator, ip_address=None) == 3
+    await db.commit()
+    await run_queued_jobs()  # the emails, before this session writes again
+    assert s.round.stage is Stage.PUBLISHED
+    placed = {o.pupil_id: o for o in await db.scalars(select(Outcome).where(Outcome.current.is_(True)))}
+    # c can only go to the first placement, so a takes its second choice.
+    assert placed[a.id].placement_id == second.id and placed[c.id].placement_id == first.id
+
+    # The employer of a's placement declines: the place is freed and a is forbidden there.
+    a_offer = placed[a.id]
+    employer_user = s.employer_users[s.placements.index(second)]
+    await offers.answer(db, outcome=a_offer, yes=False, reason="Supervisor away", actor=employer_user, ip_address=None)
+    assert not a_offer.holds_place
+    await db.commit()
+    await run_queued_jobs()
+    await rounds.advance(db, round_=s.round, to=Stage.REALLOCATION, actor=coordinator, ip_address=None)
+    await db.commit()
+    again = await _run(db, s.round, coordinator)
+    assert again.kind is RunKind.REALLOCATION and again.status is RunStatus.DONE, again.error
+    inst = json.loads((await runs.run_files(db, again.id)).instance)
+    assert {"pupil": str(a.id), "placement": str(second.id)} in inst["forbidden"]
+    assert len(inst["fixed"]) == 2
+    changed = await publication.publish_run(db, run=again, actor=coordinator, ip_address=None)
+    await db.commit()
+    assert changed == 1
+    history = list(await db.scalars(select(Outcome).where(Outcome.pupil_id == a.id).order_by(Outcome.created_at)))
+    assert [(o.current, o.placement_id) for o in history] == [(False, second.id), (True, third.id)]
+
+
+async def test_two_starts_at_once_give_one_run(client, db, scenario):
+    s = await scenario(stage=Stage.PREFERENCES_CLOSED)
+    first = await runs.start_run(db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None)
+    second = await runs.start_run(db, round_=s.round, policy=RunPolicy(seed=3), actor=s.coordinator, ip_address=None)
+    await db.commit()
+    assert first.id == second.id
+    assert len(list(await db.scalars(select(MatchRun)))) == 1
