@@ -17,6 +17,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 import employers.routes
+import matching.routes
 import schools.routes
 from placements.accounts.api import AccountsApi
 from placements.accounts.auth import SESSION_STORE, session_auth
@@ -39,6 +40,7 @@ from placements.web.transactions import transaction_middleware
 ROUTE_HANDLERS: list[Any] = [
     *employers.routes.ROUTES,
     *schools.routes.ROUTES,
+    *matching.routes.ROUTES,
     SignInController,
     SignOutController,
     PasswordController,

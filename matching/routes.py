@@ -1,0 +1,9 @@
+"""The matching package's pages and API, as the app registers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matching import api, choice_pages, offer_pages, round_pages
+
+ROUTES: list[Any] = [*round_pages.ROUTES, *choice_pages.ROUTES, *offer_pages.ROUTES, *api.ROUTES]
