@@ -173,6 +173,7 @@ async def run_files(db: AsyncSession, run_id: UUID) -> MatchRun:
         select(MatchRun)
         .where(MatchRun.id == run_id)
         .options(undefer(MatchRun.instance), undefer(MatchRun.result))
+        .execution_options(populate_existing=True)
     )
     if run is None:
         raise MatchingError("No run has this id")

@@ -20,11 +20,12 @@ from employers.models import (
     PlacementStatus,
     WorkMode,
 )
-from matching.models import Round, Stage
+from matching.models import ChoiceEntry, Preference, Round, Stage
 from placements.accounts.models import Role, User
 from placements.accounts.passwords import hash_password
 from placements.audit.services import record
 from placements.clock import today
+from placements.geo import haversine_km
 from placements.settings import Settings
 from schools.models import Consent, Pupil, School
 
@@ -181,8 +182,29 @@ def round_weeks(year: int) -> list[str]:
     return [f"{year}-W{week:02d}" for week in (25, 26, 27, 28)]
 
 
-async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str]]:
-    """Fill an empty database; returns (email, role) of the demo accounts."""
+def _add_choices(
+    db: AsyncSession, rng: random.Random, demo_round: Round, pupils: list[Pupil], placements: list[Placement]
+) -> None:
+    """Choices for most consenting pupils: mostly nearby placements, some popular ones, about a third
+    open to other placements; the rest show as "no choices yet" to their school."""
+    for pupil in pupils:
+        if rng.random() < 0.08:
+            continue
+        fitting = [p for p in placements if pupil.year_group in p.year_groups]
+        # Nearby first, with noise so that not every pupil of a school wants the same placement.
+        fitting.sort(key=lambda p: haversine_km(pupil.lat, pupil.lon, p.lat, p.lon) * rng.uniform(0.5, 1.5))
+        chosen = rng.sample(fitting[:12], k=min(len(fitting), rng.randint(2, demo_round.max_choices)))
+        db.add(ChoiceEntry(round_id=demo_round.id, pupil_id=pupil.id, open_to_other=rng.random() < 0.35))
+        db.add_all(
+            Preference(round_id=demo_round.id, pupil_id=pupil.id, placement_id=p.id, rank=rank)
+            for rank, p in enumerate(chosen, start=1)
+        )
+
+
+async def load_demo(
+    db: AsyncSession, settings: Settings, *, pupil_count: int = 500, placement_count: int = 200
+) -> list[tuple[str, str]]:
+    """Fill an empty database; returns (email, role) of the demo accounts. Benchmarks ask for more pupils."""
     if settings.production:
         raise DemoRefused("demo data is refused in production mode")
     rng = random.Random(2027)
@@ -207,6 +229,11 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
         preferences_open_on=today() - timedelta(days=7),
         preferences_close_on=today() + timedelta(days=28),
         publish_on=today() + timedelta(days=42),
+        stage_dates={
+            Stage.DRAFT.value: (today() - timedelta(days=60)).isoformat(),
+            Stage.OPEN_FOR_PLACEMENTS.value: (today() - timedelta(days=45)).isoformat(),
+            Stage.PREFERENCES_OPEN.value: (today() - timedelta(days=7)).isoformat(),
+        },
     )
     db.add(demo_round)
 
@@ -291,11 +318,12 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
         accounts.append((user.email, f"employer, {employer.name}"))
 
     await db.flush()
-    for number in range(200):
+    placements = []
+    for number in range(placement_count):
         employer = employers[number % len(employers)]
         pathway = PATHWAYS[number % len(PATHWAYS)]
         mode = [WorkMode.ON_SITE, WorkMode.ON_SITE, WorkMode.HYBRID, WorkMode.REMOTE][number % 4]
-        db.add(
+        placements.append(
             Placement(
                 employer_id=employer.id,
                 round_id=demo_round.id,
@@ -319,9 +347,10 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
                 else PlacementStatus.DRAFT,
             )
         )
+    db.add_all(placements)
 
     pupils = []
-    for number in range(500):
+    for number in range(pupil_count):
         school = schools[number % len(schools)]
         year_group = rng.choice([10, 10, 12])
         age = 15 if year_group == 10 else 17
@@ -350,8 +379,10 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
     db.add_all(pupils)
     await db.flush()
     # Parental consent for about nine pupils in ten; the rest show as missing consent.
+    consenting = []
     for pupil in pupils:
         if rng.random() < 0.9:
+            consenting.append(pupil)
             db.add(
                 Consent(
                     pupil_id=pupil.id,
@@ -361,6 +392,11 @@ async def load_demo(db: AsyncSession, settings: Settings) -> list[tuple[str, str
                     text_version="2026-1",
                 )
             )
+    # An employer whose insurance has lapsed cannot be chosen (see the compliance records above).
+    choosable = [
+        p for p in placements if p.status is PlacementStatus.PUBLISHED and p.employer_id != employers[2].id
+    ]
+    _add_choices(db, rng, demo_round, consenting, choosable)
     await record(db, actor=None, action="demo_data_loaded", actor_label="command line")
     await db.flush()
     return accounts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -26,6 +27,17 @@ async def current_round(db: AsyncSession) -> Round | None:
     )
 
 
+def _stage_dates(round_: Round | None) -> list[tuple[str, date]]:
+    """(stage label, the day the round reached it) for the stages it has reached, in calendar order."""
+    if round_ is None:
+        return []
+    return [
+        (stage.label, date.fromisoformat(round_.stage_dates[stage.value]))
+        for stage in Stage
+        if stage.value in (round_.stage_dates or {})
+    ]
+
+
 async def _count(db: AsyncSession, model: Any, *where: Any) -> int:
     return await db.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
@@ -36,7 +48,8 @@ class HomeController(Controller):
     @get("/", opt=access(), name="home")
     async def home(self, request: Request[User, Any, Any], db_session: DbSession) -> Template:
         user = request.user
-        context: dict[str, Any] = {"round": await current_round(db_session)}
+        round_ = await current_round(db_session)
+        context: dict[str, Any] = {"round": round_, "stage_dates": _stage_dates(round_)}
         if user.role is Role.COORDINATOR:
             context["counts"] = {
                 "schools": await _count(db_session, School),

@@ -38,7 +38,10 @@ class Scenario:
 @pytest.fixture
 def scenario(db: AsyncSession) -> Any:
     async def build(
-        *, stage: Stage = Stage.PREFERENCES_OPEN, pupils_per_school: int = 3, capacities: tuple[int, ...] = (1, 2)
+        *,
+        stage: Stage = Stage.PREFERENCES_OPEN,
+        pupils_per_school: int = 3,
+        capacities: tuple[int, ...] = (1, 2),
     ) -> Scenario:
         round_ = await make_round(db, stage=stage, stage_dates={stage.value: "2026-11-01"})
         coordinator = await make_user(db, Role.COORDINATOR)

@@ -31,13 +31,31 @@ async def test_a_round_from_choices_to_reallocation(client, db, scenario):
     staff = s.school_staff[0]
     a, b, c = s.pupils[0]
     await preferences.save_choices(
-        db, round_=s.round, pupil=a, placement_ids=[first.id, second.id], open_to_other=True, actor=staff, ip_address=None
+        db,
+        round_=s.round,
+        pupil=a,
+        placement_ids=[first.id, second.id],
+        open_to_other=True,
+        actor=staff,
+        ip_address=None,
     )
     await preferences.save_choices(
-        db, round_=s.round, pupil=b, placement_ids=[first.id], open_to_other=True, actor=staff, ip_address=None
+        db,
+        round_=s.round,
+        pupil=b,
+        placement_ids=[first.id],
+        open_to_other=True,
+        actor=staff,
+        ip_address=None,
     )
     await preferences.save_choices(
-        db, round_=s.round, pupil=c, placement_ids=[first.id], open_to_other=False, actor=staff, ip_address=None
+        db,
+        round_=s.round,
+        pupil=c,
+        placement_ids=[first.id],
+        open_to_other=False,
+        actor=staff,
+        ip_address=None,
     )
     await rounds.advance(db, round_=s.round, to=Stage.PREFERENCES_CLOSED, actor=coordinator, ip_address=None)
     await db.commit()
@@ -66,7 +84,9 @@ async def test_a_round_from_choices_to_reallocation(client, db, scenario):
     # The employer of a's placement declines: the place is freed and a is forbidden there.
     a_offer = placed[a.id]
     employer_user = s.employer_users[s.placements.index(second)]
-    await offers.answer(db, outcome=a_offer, yes=False, reason="Supervisor away", actor=employer_user, ip_address=None)
+    await offers.answer(
+        db, outcome=a_offer, yes=False, reason="Supervisor away", actor=employer_user, ip_address=None
+    )
     assert not a_offer.holds_place
     await db.commit()
     await run_queued_jobs()
@@ -80,14 +100,18 @@ async def test_a_round_from_choices_to_reallocation(client, db, scenario):
     changed = await publication.publish_run(db, run=again, actor=coordinator, ip_address=None)
     await db.commit()
     assert changed == 1
-    history = list(await db.scalars(select(Outcome).where(Outcome.pupil_id == a.id).order_by(Outcome.created_at)))
+    history = list(
+        await db.scalars(select(Outcome).where(Outcome.pupil_id == a.id).order_by(Outcome.created_at))
+    )
     assert [(o.current, o.placement_id) for o in history] == [(False, second.id), (True, third.id)]
 
 
 async def test_two_starts_at_once_give_one_run(client, db, scenario):
     s = await scenario(stage=Stage.PREFERENCES_CLOSED)
     first = await runs.start_run(db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None)
-    second = await runs.start_run(db, round_=s.round, policy=RunPolicy(seed=3), actor=s.coordinator, ip_address=None)
+    second = await runs.start_run(
+        db, round_=s.round, policy=RunPolicy(seed=3), actor=s.coordinator, ip_address=None
+    )
     await db.commit()
     assert first.id == second.id
     assert len(list(await db.scalars(select(MatchRun)))) == 1

@@ -1,0 +1,139 @@
+"""A run's job under failure: stopped half-way, failing, or run twice, it never leaves a half-written run."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+import matching.runs
+from matching import preferences, runs
+from matching.models import AdjustmentKind, MatchRun, RunKind, RunStatus, Stage
+from matching.policy import RunPolicy
+from placements.audit.models import AuditEntry
+from placements.clock import now
+from placements.jobs.models import JobRecord, JobStatus
+from placements.jobs.registry import JobContext
+from tests.support import run_queued_jobs
+
+
+class WorkerStopped(BaseException):
+    """What a worker killed mid-job looks like from inside: not an error the job can handle."""
+
+
+async def _queued_run(db, round_, actor) -> tuple[MatchRun, JobContext]:
+    """A run recorded as `start_run` would, but not handed to a queue: the test plays the worker."""
+    record = JobRecord(name="matching_run", arguments={}, created_at=now())
+    db.add(record)
+    await db.flush()
+    run = MatchRun(
+        round_id=round_.id,
+        number=1,
+        kind=RunKind.MAIN,
+        in_progress_key=f"round:{round_.id}",
+        policy=RunPolicy().as_dict(),
+        job_id=record.id,
+        started_by_id=actor.id,
+        summary={},
+    )
+    db.add(run)
+    record.arguments = {"run_id": str(run.id)}
+    await db.commit()
+    sessionmaker = async_sessionmaker(db.bind, expire_on_commit=False)
+    return run, JobContext(job_id=record.id, arguments={"run_id": str(run.id)}, sessionmaker=sessionmaker)
+
+
+async def _with_choices(db, scenario):
+    s = await scenario()
+    for pupil in s.pupils[0]:
+        await preferences.save_choices(
+            db,
+            round_=s.round,
+            pupil=pupil,
+            placement_ids=[s.placements[0].id],
+            open_to_other=True,
+            actor=s.school_staff[0],
+            ip_address=None,
+        )
+    s.round.stage = Stage.PREFERENCES_CLOSED
+    await db.commit()
+    return s
+
+
+async def test_a_worker_stopped_mid_run_leaves_nothing_and_the_job_runs_again(db, scenario, monkeypatch):
+    s = await _with_choices(db, scenario)
+    run, ctx = await _queued_run(db, s.round, s.coordinator)
+    run_id = run.id
+
+    def stop(_data):
+        raise WorkerStopped
+
+    with monkeypatch.context() as patch:
+        patch.setattr(matching.runs, "solve_bytes", stop)
+        with pytest.raises(WorkerStopped):
+            await runs.matching_run(ctx)
+    loaded = await runs.run_files(db, run_id)
+    assert loaded.status is RunStatus.RUNNING
+    assert loaded.instance is None and loaded.result is None and loaded.summary == {}
+    assert loaded.in_progress_key is not None  # still holds the round: it will run again
+    await db.rollback()
+
+    # The queue delivers the job again (at least once): this time it finishes.
+    await runs.matching_run(ctx)
+    done = await runs.run_files(db, run_id)
+    assert done.status is RunStatus.DONE and done.result is not None and done.in_progress_key is None
+    finished = await db.scalars(select(AuditEntry).where(AuditEntry.action == "run_finished"))
+    assert len(list(finished)) == 1
+    await db.rollback()
+
+    # A third delivery of a finished run changes nothing.
+    await runs.matching_run(ctx)
+    again = await runs.run_files(db, run_id)
+    assert again.result == done.result and again.finished_at == done.finished_at
+
+
+async def test_a_round_that_cannot_be_matched_fails_with_its_reason(client, db, scenario):
+    s = await _with_choices(db, scenario)
+    first = s.placements[0]  # capacity 1
+    for pupil in s.pupils[0][:2]:
+        await runs.add_adjustment(
+            db,
+            round_=s.round,
+            pupil_id=pupil.id,
+            placement_id=first.id,
+            kind=AdjustmentKind.PIN,
+            reason="Asked for by the school",
+            actor=s.coordinator,
+            ip_address=None,
+        )
+    run = await runs.start_run(db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()
+    run = await runs.run_files(db, run.id)
+    assert run.status is RunStatus.FAILED
+    assert "over capacity" in run.error and str(first.id) in run.error
+    assert run.in_progress_key is None and run.result is None
+    # The round is free for a new run at once.
+    second = await runs.start_run(
+        db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None
+    )
+    assert second.id != run.id
+
+
+async def test_an_unexpected_error_fails_the_run_and_its_job(client, db, scenario, monkeypatch):
+    s = await _with_choices(db, scenario)
+
+    def broken(_data):
+        raise RuntimeError("numerical trouble")
+
+    monkeypatch.setattr(matching.runs, "solve_bytes", broken)
+    run = await runs.start_run(db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()
+    await db.refresh(run)
+    job = await db.get(JobRecord, run.job_id)
+    await db.refresh(job)
+    assert run.status is RunStatus.FAILED
+    assert run.error == "The run stopped with an unexpected error: RuntimeError"
+    assert run.in_progress_key is None
+    assert job.status is JobStatus.FAILED and "numerical trouble" in job.error
