@@ -127,6 +127,7 @@ async def _solve_run(ctx: JobContext, run_id: UUID) -> None:
         if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
             return
         run.status = RunStatus.RUNNING
+        run.started_at = now()
         await db.commit()
     await ctx.progress(10, "Reading pupils, choices and placements")
     async with ctx.sessionmaker() as db:

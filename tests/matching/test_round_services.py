@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+import time_machine
+from sqlalchemy import func, select
 
 from matching import offers, preferences, publication, rounds, runs
 from matching.errors import MatchingError
@@ -13,6 +15,10 @@ from matching.models import MatchRun, Outcome, RunKind, RunStatus, Stage
 from matching.policy import RunPolicy
 from matching.solver import load_instance
 from matching.verify import verify_run
+from placements.clock import today
+from placements.jobs.schedule import start_daily_job
+from placements.notifications.models import OutboxMessage
+from schools.services import withdraw_consent
 from tests.support import run_queued_jobs
 
 
@@ -115,3 +121,100 @@ async def test_two_starts_at_once_give_one_run(client, db, scenario):
     await db.commit()
     assert first.id == second.id
     assert len(list(await db.scalars(select(MatchRun)))) == 1
+
+
+async def _matched(db, s):
+    """Every pupil of the first school chose the first placement; one run finished; the round matched."""
+    for pupil in s.pupils[0]:
+        await preferences.save_choices(
+            db,
+            round_=s.round,
+            pupil=pupil,
+            placement_ids=[s.placements[0].id],
+            open_to_other=True,
+            actor=s.school_staff[0],
+            ip_address=None,
+        )
+    await rounds.advance(
+        db, round_=s.round, to=Stage.PREFERENCES_CLOSED, actor=s.coordinator, ip_address=None
+    )
+    await db.commit()
+    run = await _run(db, s.round, s.coordinator)
+    await rounds.advance(db, round_=s.round, to=Stage.MATCHED, actor=s.coordinator, ip_address=None)
+    await db.commit()
+    return run
+
+
+async def test_publication_is_all_or_nothing(client, db, scenario, monkeypatch):
+    s = await scenario()
+    run = await _matched(db, s)
+
+    async def mail_down(*_args, **_kwargs):
+        raise ConnectionError("outbox unavailable")
+
+    monkeypatch.setattr(publication, "_tell_schools_and_employers", mail_down)
+    with pytest.raises(ConnectionError):
+        await publication.publish_run(db, run=run, actor=s.coordinator, ip_address=None)
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(Outcome)) == 0
+    await db.refresh(s.round)
+    await db.refresh(run)
+    assert s.round.stage is Stage.MATCHED and run.published_at is None
+
+
+async def test_a_run_is_not_published_once_a_pupil_in_it_lost_consent(client, db, scenario):
+    s = await scenario()
+    run = await _matched(db, s)
+    await withdraw_consent(
+        db, pupil=s.pupils[0][0], withdrawn_on=today(), actor=s.school_staff[0], ip_address=None
+    )
+    await db.commit()
+    with pytest.raises(MatchingError, match="1 pupil of this run no longer has a parent's consent"):
+        await publication.publish_run(db, run=run, actor=s.coordinator, ip_address=None)
+
+
+async def test_offers_are_answered_once_before_the_deadline_and_reminded_once(client, db, scenario):
+    s = await scenario(capacities=(3, 1))
+    run = await _matched(db, s)
+    await publication.publish_run(db, run=run, actor=s.coordinator, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()
+    offer = await db.scalar(select(Outcome).where(Outcome.pupil_id == s.pupils[0][0].id))
+    school, employer = s.school_staff[0], s.employer_users[0]
+    assert offer.placement_id == s.placements[0].id
+    assert offer.respond_by == today() + timedelta(days=s.round.respond_within_days)
+
+    with pytest.raises(MatchingError, match="Say why"):
+        await offers.answer(db, outcome=offer, yes=False, reason=" ", actor=school, ip_address=None)
+    await offers.answer(db, outcome=offer, yes=True, reason=None, actor=school, ip_address=None)
+    with pytest.raises(MatchingError, match="already answered"):
+        await offers.answer(
+            db, outcome=offer, yes=False, reason="Changed mind", actor=school, ip_address=None
+        )
+    with pytest.raises(MatchingError, match="Only the school or the employer"):
+        await offers.answer(db, outcome=offer, yes=True, reason=None, actor=s.coordinator, ip_address=None)
+    await db.commit()
+    before = await db.scalar(select(func.count()).select_from(OutboxMessage))
+
+    async def remind() -> None:
+        await start_daily_job(db, "offer_reminders")
+        await db.commit()
+        await run_queued_jobs()
+
+    with time_machine.travel(offer.respond_by - timedelta(days=5), tick=False):
+        await remind()  # too early
+    with time_machine.travel(offer.respond_by - timedelta(days=2), tick=False):
+        await remind()
+        await remind()  # the same day again: nothing more
+    await db.commit()
+    reminders = list(
+        await db.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("Please answer%")))
+    )
+    # The school answered for this pupil; its other two pupils' offers wait on both sides.
+    waiting_on = {m.to_address for m in reminders}
+    assert waiting_on == {employer.email, school.email}
+    assert await db.scalar(select(func.count()).select_from(OutboxMessage)) == before + len(reminders)
+    await db.refresh(offer)
+    late = time_machine.travel(offer.respond_by + timedelta(days=1), tick=False)
+    with late, pytest.raises(MatchingError, match="The deadline to answer was"):
+        await offers.answer(db, outcome=offer, yes=True, reason=None, actor=employer, ip_address=None)
