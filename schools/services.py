@@ -525,6 +525,7 @@ async def subject_access_export(
             .order_by(AuditEntry.at)
         )
     )
+    matching = await _matching_of(db, pupil)
     await record(
         db,
         actor=actor,
@@ -554,6 +555,7 @@ async def subject_access_export(
             }
             for consent in consents
         ],
+        **matching,
         "audit_log": [
             {
                 "at": entry.at.isoformat(),
@@ -562,6 +564,42 @@ async def subject_access_export(
                 "detail": entry.detail,
             }
             for entry in entries
+        ],
+    }
+
+
+async def _matching_of(db: AsyncSession, pupil: Pupil) -> dict[str, Any]:
+    """The pupil's choices and published outcomes, in every round."""
+    from employers.models import Placement
+    from matching.models import Outcome, Preference, Round
+
+    choices = await db.execute(
+        select(Round.name, Preference.rank, Placement.title)
+        .join(Round, Round.id == Preference.round_id)
+        .join(Placement, Placement.id == Preference.placement_id)
+        .where(Preference.pupil_id == pupil.id)
+        .order_by(Round.programme_year, Preference.rank)
+    )
+    outcomes = await db.execute(
+        select(Round.name, Outcome, Placement.title)
+        .join(Round, Round.id == Outcome.round_id)
+        .outerjoin(Placement, Placement.id == Outcome.placement_id)
+        .where(Outcome.pupil_id == pupil.id)
+        .order_by(Round.programme_year, Outcome.created_at)
+    )
+    return {
+        "choices": [{"round": name, "rank": rank, "placement": title} for name, rank, title in choices],
+        "outcomes": [
+            {
+                "round": name,
+                "placement": title,
+                "rank": outcome.rank,
+                "explanation": outcome.explanation,
+                "status": outcome.status,
+                "current": outcome.current,
+                "published_at": outcome.created_at.isoformat(),
+            }
+            for name, outcome, title in outcomes
         ],
     }
 

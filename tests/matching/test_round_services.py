@@ -18,7 +18,7 @@ from matching.verify import verify_run
 from placements.clock import today
 from placements.jobs.schedule import start_daily_job
 from placements.notifications.models import OutboxMessage
-from schools.services import withdraw_consent
+from schools.services import subject_access_export, withdraw_consent
 from tests.support import run_queued_jobs
 
 
@@ -218,3 +218,17 @@ async def test_offers_are_answered_once_before_the_deadline_and_reminded_once(cl
     late = time_machine.travel(offer.respond_by + timedelta(days=1), tick=False)
     with late, pytest.raises(MatchingError, match="The deadline to answer was"):
         await offers.answer(db, outcome=offer, yes=True, reason=None, actor=employer, ip_address=None)
+
+
+async def test_a_pupils_subject_access_export_holds_their_choices_and_outcomes(client, db, scenario):
+    s = await scenario()
+    run = await _matched(db, s)
+    await publication.publish_run(db, run=run, actor=s.coordinator, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()
+    pupil = s.pupils[0][0]
+    export = await subject_access_export(db, pupil=pupil, actor=s.coordinator, ip_address=None)
+    assert export["choices"] == [{"round": s.round.name, "rank": 1, "placement": s.placements[0].title}]
+    [outcome] = export["outcomes"]
+    assert outcome["round"] == s.round.name and outcome["current"] is True
+    assert outcome["explanation"] and outcome["status"] in ("Waiting for answers", "Unplaced")
