@@ -80,6 +80,11 @@ async def _check_still_true(db: AsyncSession, changes: dict[UUID, PupilResult]) 
         )
 
 
+async def outcomes_to_publish(db: AsyncSession, run: MatchRun) -> dict[UUID, PupilResult]:
+    """The pupils whose outcome publishing `run` now would set, for its confirmation page."""
+    return await _changes(db, run, await pupil_results(db, run))
+
+
 async def publish_run(db: AsyncSession, *, run: MatchRun, actor: User, ip_address: str | None) -> int:
     """Publish `run`; returns how many pupils' outcomes it set."""
     round_ = await locked_round(db, run.round_id)

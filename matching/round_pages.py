@@ -1,7 +1,782 @@
-"""Placeholder: filled in by the matching round's web layer."""
+"""The coordinator's pages for the matching round: the round and its calendar, its runs, comparing and
+adjusting them, and publishing one."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
 
-ROUTES: list[Any] = []
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers.inputs import WEEK_PATTERN
+from employers.models import Employer, Placement
+from matching import compare, publication, queries, rounds, runs
+from matching.errors import MatchingError
+from matching.models import AdjustmentKind, ChoiceEntry, MatchRun, Round, RunStatus, Stage
+from matching.policy import DEFAULT_PRESET, PRESETS, RunPolicy
+from matching.solver.instance import MODES
+from placements.accounts.guards import access
+from placements.accounts.models import Role, User
+from placements.accounts.pages import client_ip
+from placements.audit.services import record
+from placements.db import DbSession
+from placements.jobs.models import JobRecord
+from placements.web.forms import FormErrors, form_values, render_form
+from placements.web.paging import Page, Paging, page_from_request
+from schools.models import Pupil, School
+
+WEEK = re.compile(WEEK_PATTERN)
+WHOLE = re.compile(r"^[0-9]{1,12}$")
+KM = re.compile(r"^[0-9]{1,4}(\.[0-9]{1,2})?$")
+# Shown in a table of figures where a run has no such figure.
+MISSING = "Not known"
+DATE_FIELDS = ("preferences_open_on", "preferences_close_on", "publish_on")
+MODE_OPTIONS = [("optimal", "Optimal: the best total for the chosen rank costs"), ("stable", "Stable")]
+MODE_HINTS = {
+    "stable": "Deferred acceptance: no pupil and placement would both rather have each other. "
+    "The rank costs and the per-school limit do not apply."
+}
+# The most choices a pupil may rank: the presets give rank costs for this many.
+MOST_CHOICES = min(len(costs) for _, costs in PRESETS.values())
+
+
+# --- Reading the forms ---
+
+
+def _whole(
+    values: dict[str, str], errors: FormErrors, name: str, label: str, low: int, high: int, *, required: bool
+) -> int | None:
+    text = values.get(name, "")
+    if not text:
+        if required:
+            errors.add(name, f"Enter {label}")
+        return None
+    if not WHOLE.match(text) or not low <= int(text) <= high:
+        errors.add(name, f"{label[0].upper()}{label[1:]} must be a whole number from {low} to {high}")
+        return None
+    return int(text)
+
+
+def _date(values: dict[str, str], errors: FormErrors, name: str) -> date | None:
+    """The GOV.UK date input's three boxes as a date; None when all are blank."""
+    parts = [values.get(f"{name}-{part}", "") for part in ("day", "month", "year")]
+    if not any(parts):
+        return None
+    try:
+        day = date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        day = None
+    if day is None or day.year < 2000:
+        errors.add(name, "Enter a real date, like 27 3 2027")
+        return None
+    return day
+
+
+def _is_iso_week(text: str) -> bool:
+    if not WEEK.match(text):
+        return False
+    try:
+        date.fromisocalendar(int(text[:4]), int(text[6:]), 1)
+    except ValueError:
+        return False
+    return True
+
+
+def _weeks(values: dict[str, str], errors: FormErrors) -> list[str]:
+    entered = [week for week in re.split(r"[\s,;]+", values.get("weeks", "")) if week]
+    wrong = [week for week in entered if not _is_iso_week(week.upper())]
+    if wrong:
+        shown = ", ".join(wrong[:5])
+        errors.add(
+            "weeks", f"Write each placement week as an ISO week, like 2027-W25. Not recognised: {shown}"
+        )
+    return sorted({week.upper() for week in entered})
+
+
+def _round_data(values: dict[str, str], errors: FormErrors) -> rounds.RoundData | None:
+    name = errors.require(values, "name", "Enter the round's name")
+    if len(name) > 100:
+        errors.add("name", "The name must be 100 characters or fewer")
+    year = _whole(values, errors, "programme_year", "the programme year", 2020, 2100, required=True)
+    weeks = _weeks(values, errors)
+    target = _whole(values, errors, "target", "the yearly target", 1, 100_000, required=True)
+    most = _whole(values, errors, "max_choices", "the most choices per pupil", 1, MOST_CHOICES, required=True)
+    days = _whole(values, errors, "respond_within_days", "the days to answer offers", 1, 90, required=True)
+    dates = {name: _date(values, errors, name) for name in DATE_FIELDS}
+    if errors or year is None or target is None or most is None or days is None:
+        return None
+    return rounds.RoundData(
+        name=name,
+        programme_year=year,
+        weeks=weeks,
+        target=target,
+        max_choices=most,
+        respond_within_days=days,
+        **dates,
+    )
+
+
+def _round_values(round_: Round) -> dict[str, str]:
+    values = {
+        "name": round_.name,
+        "programme_year": str(round_.programme_year),
+        "weeks": "\n".join(round_.weeks),
+        "target": str(round_.target),
+        "max_choices": str(round_.max_choices),
+        "respond_within_days": str(round_.respond_within_days),
+    }
+    for name in DATE_FIELDS:
+        day = getattr(round_, name)
+        if day is not None:
+            values.update({f"{name}-day": str(day.day), f"{name}-month": str(day.month)})
+            values[f"{name}-year"] = str(day.year)
+    return values
+
+
+def _policy(values: dict[str, str], errors: FormErrors) -> RunPolicy | None:
+    mode = values.get("mode", "")
+    if mode not in MODES:
+        errors.add("mode", "Choose optimal or stable matching")
+    preset = values.get("preset", "")
+    if preset not in PRESETS:
+        errors.add("preset", "Choose what the rank costs should favour")
+    weight = _whole(values, errors, "priority_weight", "the priority weight", 0, 10, required=True)
+    cap = _whole(values, errors, "max_per_school", "the most pupils of one school", 1, 100, required=False)
+    km = values.get("max_travel_km", "")
+    if km and (not KM.match(km) or not 0 < float(km) <= 500):
+        errors.add("max_travel_km", "The travel limit must be a number of kilometres from 0.01 to 500")
+    seed = _whole(values, errors, "seed", "the seed", 0, 2**31 - 1, required=True)
+    if errors or weight is None or seed is None:
+        return None
+    try:
+        return RunPolicy(
+            mode=mode,
+            preset=preset,
+            priority_weight=weight,
+            max_per_school=cap,
+            max_travel_km=float(km) if km else None,
+            seed=seed,
+        )
+    except ValueError as exc:
+        # Mode and preset are checked above, so what is left is a limit the mode cannot apply.
+        errors.add("max_per_school", str(exc))
+        return None
+
+
+# --- Reading the round's records ---
+
+
+async def _run_of_round(db: AsyncSession, round_: Round, run_id: UUID) -> MatchRun:
+    run = await queries.get_run(db, run_id)
+    if run.round_id != round_.id:
+        raise NotFoundException("No run of this round has this id")
+    return run
+
+
+async def _pupil_in_round(db: AsyncSession, round_: Round, pupil_id: UUID) -> tuple[Pupil, str]:
+    """The pupil and their school's name, when the pupil's choices are entered in the round."""
+    row = (
+        await db.execute(
+            select(Pupil, School.name)
+            .join(School, School.id == Pupil.school_id)
+            .join(ChoiceEntry, (ChoiceEntry.pupil_id == Pupil.id) & (ChoiceEntry.round_id == round_.id))
+            .where(Pupil.id == pupil_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFoundException("No pupil of this round has this id")
+    return row[0], row[1]
+
+
+async def _placement_options(db: AsyncSession, round_: Round) -> list[tuple[str, str]]:
+    rows = await db.execute(
+        select(Placement.id, Placement.title, Employer.name)
+        .join(Employer, Employer.id == Placement.employer_id)
+        .where(Placement.round_id == round_.id)
+        .order_by(Placement.title, Employer.name, Placement.id)
+    )
+    return [(str(pid), f"{title} ({employer})") for pid, title, employer in rows]
+
+
+async def _pupils_with_choices(db: AsyncSession, round_: Round) -> int:
+    return (
+        await db.scalar(
+            select(func.count()).select_from(ChoiceEntry).where(ChoiceEntry.round_id == round_.id)
+        )
+        or 0
+    )
+
+
+def _calendar(round_: Round) -> list[tuple[Stage, date | None]]:
+    """Every stage in order, with the day the round reached it (None for those still ahead)."""
+    reached = round_.stage_dates or {}
+    return [(stage, date.fromisoformat(reached[stage]) if stage in reached else None) for stage in Stage]
+
+
+def _can_publish(run: MatchRun, round_: Round) -> bool:
+    return (
+        run.status is RunStatus.DONE
+        and run.published_at is None
+        and round_.stage is publication.PUBLISH_STAGE[run.kind]
+    )
+
+
+# --- Figures of runs, as rows of a table with one column per run ---
+
+
+def _rank_label(key: str) -> str:
+    return "Not on their list" if key == "unlisted" else f"Choice {key}"
+
+
+def _shown(value: Any) -> str:
+    return MISSING if value is None else str(value)
+
+
+def _percent(rate: float | None) -> str:
+    return MISSING if rate is None else f"{rate:.0%}"
+
+
+def _share(group: dict[str, Any] | None) -> str:
+    if not group:
+        return MISSING
+    return f"{group['assigned']} of {group['pupils']} ({_percent(group['rate'])})"
+
+
+async def _figure_rows(db: AsyncSession, compared: list[MatchRun]) -> list[tuple[str, list[str]]]:
+    every = [compare.figures(run) for run in compared]
+
+    def row(label: str, value: Any) -> tuple[str, list[str]]:
+        return label, [value(figures) for figures in every]
+
+    ranks = sorted(
+        {key for figures in every for key in figures["rank_counts"]},
+        key=lambda key: (key == "unlisted", int(key) if key.isdigit() else 0),
+    )
+    school_ids = {UUID(key) for figures in every for key in figures["per_school"]}
+    names = await compare.school_names(db, school_ids)
+    schools = sorted(school_ids, key=lambda school: (names.get(school, ""), str(school)))
+    return [
+        row("Policy", lambda f: f["policy"]),
+        row("Pupils", lambda f: _shown(f["pupils"])),
+        row("Placed", lambda f: _shown(f["assigned"])),
+        row("Unplaced", lambda f: _shown(f["unassigned"])),
+        *(row(_rank_label(key), lambda f, key=key: _shown(f["rank_counts"].get(key, 0))) for key in ranks),
+        row("Priority pupils placed", lambda f: _percent(f["priority_rate"])),
+        row("Other pupils placed", lambda f: _percent(f["other_rate"])),
+        *(
+            row(
+                f"{names.get(school, 'A school no longer listed')}: placed",
+                lambda f, key=str(school): _share(f["per_school"].get(key)),
+            )
+            for school in schools
+        ),
+        row("Blocking pairs", lambda f: _shown(f["blocking_pairs"])),
+        row(
+            "Mean travel",
+            lambda f: MISSING if f["mean_travel_km"] is None else f"{f['mean_travel_km']:.1f} km",
+        ),
+        row("Objective", lambda f: _shown(f["objective"])),
+    ]
+
+
+async def _titles(db: AsyncSession, lines: list[compare.PupilLine]) -> dict[UUID, str]:
+    return await compare.placement_titles(
+        db, {r.placement_id for line in lines for r in line.results if r and r.placement_id}
+    )
+
+
+# --- Rounds and their calendar ---
+
+
+def _round_form(values: dict[str, str], errors: FormErrors, round_: Round | None) -> Template:
+    return render_form("matching/rounds/form.html", values=values, errors=errors, round=round_)
+
+
+class RoundPages(Controller):
+    path = "/rounds"
+    include_in_schema = False
+    opt = access(Role.COORDINATOR)
+
+    @get("/", name="rounds")
+    async def rounds_list(self, request: Request[User, Any, Any], db_session: DbSession) -> Template:
+        paging = page_from_request(request)
+        listed, total = await queries.list_rounds(db_session, limit=paging.limit, offset=paging.offset)
+        return Template(
+            template_name="matching/rounds/list.html",
+            context={"rounds": listed, "page": Page.of(paging, total, request)},
+        )
+
+    @get("/new")
+    async def new_form(self) -> Template:
+        defaults = {"target": "500", "max_choices": "5", "respond_within_days": "14"}
+        return _round_form(defaults, FormErrors(), None)
+
+    @post("/new")
+    async def create(self, request: Request[User, Any, Any], db_session: DbSession) -> Template | Redirect:
+        values = await form_values(request)
+        errors = FormErrors()
+        data = _round_data(values, errors)
+        if data is not None:
+            try:
+                round_ = await rounds.create_round(
+                    db_session, data=data, actor=request.user, ip_address=client_ip(request)
+                )
+            except MatchingError as exc:
+                errors.add(exc.field or "name", str(exc))
+            else:
+                flash(request, f"{round_.name} is created as a draft", category="success")
+                return Redirect(path=f"/rounds/{round_.id}", status_code=303)
+        return _round_form(values, errors, None)
+
+    @get("/{round_id:uuid}")
+    async def show(self, round_id: FromPath[UUID], db_session: DbSession) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        following = rounds.NEXT.get(round_.stage)
+        return Template(
+            template_name="matching/rounds/show.html",
+            context={
+                "round": round_,
+                "calendar": _calendar(round_),
+                "following": following,
+                "effect": rounds.EFFECTS.get(following) if following else None,
+                "problems": await rounds.step_problems(db_session, round_),
+                "matchable": await rounds.matchable_placements(db_session, round_.id),
+                "with_choices": await _pupils_with_choices(db_session, round_),
+                "runs_allowed": runs.run_kind_for(round_) is not None,
+            },
+        )
+
+    @get("/{round_id:uuid}/edit")
+    async def edit_form(self, round_id: FromPath[UUID], db_session: DbSession) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        return _round_form(_round_values(round_), FormErrors(), round_)
+
+    @post("/{round_id:uuid}/edit")
+    async def save(
+        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        round_ = await queries.get_round(db_session, round_id)
+        values = await form_values(request)
+        errors = FormErrors()
+        data = _round_data(values, errors)
+        if data is not None:
+            try:
+                await rounds.update_round(
+                    db_session, round_=round_, data=data, actor=request.user, ip_address=client_ip(request)
+                )
+            except MatchingError as exc:
+                errors.add(exc.field or "name", str(exc))
+            else:
+                flash(request, f"{round_.name} is saved", category="success")
+                return Redirect(path=f"/rounds/{round_.id}", status_code=303)
+        return _round_form(values, errors, round_)
+
+    @get("/{round_id:uuid}/advance")
+    async def advance_form(self, round_id: FromPath[UUID], db_session: DbSession) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        return await _advance_page(db_session, round_, FormErrors())
+
+    @post("/{round_id:uuid}/advance")
+    async def advance(
+        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        round_ = await queries.get_round(db_session, round_id)
+        values = await form_values(request)
+        errors = FormErrors()
+        try:
+            to = Stage(values.get("to", ""))
+            round_ = await rounds.advance(
+                db_session, round_=round_, to=to, actor=request.user, ip_address=client_ip(request)
+            )
+        except MatchingError as exc:
+            errors.add("to", str(exc))
+        except ValueError:
+            errors.add("to", "Choose the stage to move the round to from its page")
+        else:
+            flash(
+                request, f"{round_.name} is now {to.label.lower()}. {rounds.EFFECTS[to]}", category="success"
+            )
+            return Redirect(path=f"/rounds/{round_.id}", status_code=303)
+        return await _advance_page(db_session, round_, errors)
+
+    # --- Runs ---
+
+    @get("/{round_id:uuid}/runs")
+    async def runs_list(self, round_id: FromPath[UUID], db_session: DbSession) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        values = {"mode": "optimal", "preset": DEFAULT_PRESET, "priority_weight": "1", "seed": "0"}
+        return await _runs_page(db_session, round_, values, FormErrors())
+
+    @post("/{round_id:uuid}/runs")
+    async def start(
+        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        round_ = await queries.get_round(db_session, round_id)
+        values = await form_values(request)
+        errors = FormErrors()
+        policy = _policy(values, errors)
+        if policy is not None:
+            try:
+                run = await runs.start_run(
+                    db_session,
+                    round_=round_,
+                    policy=policy,
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                )
+            except MatchingError as exc:
+                errors.add(exc.field or "mode", str(exc))
+            else:
+                return Redirect(path=f"/runs/{run.id}", status_code=303)
+        return await _runs_page(db_session, round_, values, errors)
+
+    @get("/{round_id:uuid}/compare")
+    async def compare_runs(
+        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+    ) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        compared = [
+            await _run_of_round(db_session, round_, _uuid(text))
+            for text in request.query_params.getall("run", [])
+        ]
+        errors = FormErrors()
+        if len(compared) > compare.MAX_COMPARED:
+            errors.add("run", f"Choose at most {compare.MAX_COMPARED} runs to compare")
+        unfinished = [run.number for run in compared if run.status is not RunStatus.DONE]
+        if unfinished:
+            errors.add("run", f"Run {unfinished[0]} has not finished: choose finished runs")
+        finished = [
+            run for run in await queries.list_runs(db_session, round_.id) if run.status is RunStatus.DONE
+        ]
+        if errors or len(compared) < 2:
+            return render_form(
+                "matching/rounds/compare_choose.html",
+                values={},
+                errors=errors,
+                round=round_,
+                finished=finished,
+                chosen={str(run.id) for run in compared},
+            )
+        paging = page_from_request(request)
+        lines = await compare.pupil_lines(db_session, compared, only_differences=True)
+        shown = lines[paging.offset : paging.offset + paging.limit]
+        return Template(
+            template_name="matching/rounds/compare.html",
+            context={
+                "round": round_,
+                "compared": compared,
+                "figure_rows": await _figure_rows(db_session, compared),
+                "lines": shown,
+                "titles": await _titles(db_session, shown),
+                "page": _compare_page(Page.of(paging, len(lines), request), paging, compared, request),
+            },
+        )
+
+    # --- Pins and forbids ---
+
+    @get("/{round_id:uuid}/adjustments")
+    async def adjustments(self, round_id: FromPath[UUID], db_session: DbSession) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        return Template(
+            template_name="matching/rounds/adjustments.html",
+            context={
+                "round": round_,
+                "rows": await queries.list_adjustments(db_session, round_.id),
+                "can_adjust": runs.run_kind_for(round_) is not None,
+            },
+        )
+
+    @get("/{round_id:uuid}/adjustments/new")
+    async def adjustment_form(
+        self, round_id: FromPath[UUID], pupil: FromQuery[UUID], db_session: DbSession
+    ) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        return await _adjustment_page(db_session, round_, pupil, {"kind": "pin"}, FormErrors())
+
+    @post("/{round_id:uuid}/adjustments/new")
+    async def add_adjustment(
+        self,
+        request: Request[User, Any, Any],
+        round_id: FromPath[UUID],
+        pupil: FromQuery[UUID],
+        db_session: DbSession,
+    ) -> Template | Redirect:
+        round_ = await queries.get_round(db_session, round_id)
+        person, _school = await _pupil_in_round(db_session, round_, pupil)
+        values = await form_values(request)
+        errors = FormErrors()
+        kind = values.get("kind", "")
+        if kind not in AdjustmentKind.__members__.values():
+            errors.add("kind", "Choose whether to pin the pupil to the placement or forbid the pair")
+        options = dict(await _placement_options(db_session, round_))
+        if values.get("placement_id", "") not in options:
+            errors.add("placement_id", "Choose a placement of this round")
+        if not errors:
+            try:
+                await runs.add_adjustment(
+                    db_session,
+                    round_=round_,
+                    pupil_id=person.id,
+                    placement_id=UUID(values["placement_id"]),
+                    kind=AdjustmentKind(kind),
+                    reason=values.get("reason", ""),
+                    actor=request.user,
+                    ip_address=client_ip(request),
+                )
+            except MatchingError as exc:
+                errors.add(exc.field or "placement_id", str(exc))
+            else:
+                done = "pinned to" if kind == AdjustmentKind.PIN else "forbidden from"
+                flash(
+                    request,
+                    f"{person.first_name} {person.last_name} is {done} {options[values['placement_id']]}. "
+                    "Start a run to see the effect.",
+                    category="success",
+                )
+                return Redirect(path=f"/rounds/{round_.id}/adjustments", status_code=303)
+        return await _adjustment_page(db_session, round_, pupil, values, errors)
+
+    @get("/{round_id:uuid}/adjustments/{adjustment_id:uuid}/remove")
+    async def remove_form(
+        self, round_id: FromPath[UUID], adjustment_id: FromPath[UUID], db_session: DbSession
+    ) -> Template:
+        round_ = await queries.get_round(db_session, round_id)
+        adjustment = await queries.get_adjustment(db_session, round_.id, adjustment_id)
+        [row] = [
+            r for r in await queries.list_adjustments(db_session, round_.id) if r.adjustment is adjustment
+        ]
+        return Template(
+            template_name="matching/rounds/adjustment_remove.html", context={"round": round_, "row": row}
+        )
+
+    @post("/{round_id:uuid}/adjustments/{adjustment_id:uuid}/remove")
+    async def remove(
+        self,
+        request: Request[User, Any, Any],
+        round_id: FromPath[UUID],
+        adjustment_id: FromPath[UUID],
+        db_session: DbSession,
+    ) -> Redirect:
+        round_ = await queries.get_round(db_session, round_id)
+        adjustment = await queries.get_adjustment(db_session, round_.id, adjustment_id)
+        await runs.remove_adjustment(
+            db_session, adjustment=adjustment, actor=request.user, ip_address=client_ip(request)
+        )
+        flash(request, f"The {adjustment.kind.value} is removed", category="success")
+        return Redirect(path=f"/rounds/{round_.id}/adjustments", status_code=303)
+
+
+def _uuid(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise NotFoundException("No run of this round has this id") from None
+
+
+def _compare_page(
+    page: Page, paging: Paging, compared: list[MatchRun], request: Request[Any, Any, Any]
+) -> Page:
+    """The page's links keep every compared run (Page.of keeps one value per query key)."""
+
+    def href(number: int) -> str:
+        query = [("run", str(run.id)) for run in compared] + [("page", str(number))]
+        return f"{request.url.path}?{urlencode(query)}"
+
+    return replace(
+        page,
+        previous_href=href(paging.page - 1) if page.previous_href else None,
+        next_href=href(paging.page + 1) if page.next_href else None,
+    )
+
+
+async def _advance_page(db: AsyncSession, round_: Round, errors: FormErrors) -> Template:
+    following = rounds.NEXT.get(round_.stage)
+    return render_form(
+        "matching/rounds/advance.html",
+        values={},
+        errors=errors,
+        round=round_,
+        following=following,
+        effect=rounds.EFFECTS.get(following) if following else None,
+        problems=await rounds.step_problems(db, round_),
+        publishing=following is Stage.PUBLISHED,
+    )
+
+
+async def _runs_page(db: AsyncSession, round_: Round, values: dict[str, str], errors: FormErrors) -> Template:
+    listed = await queries.list_runs(db, round_.id)
+    return render_form(
+        "matching/rounds/runs.html",
+        values=values,
+        errors=errors,
+        round=round_,
+        runs=listed,
+        policies={run.id: RunPolicy.from_dict(run.policy).description for run in listed},
+        kind=runs.run_kind_for(round_),
+        modes=MODE_OPTIONS,
+        mode_hints=MODE_HINTS,
+        presets=[(name, *description.split(": ", 1)) for name, (description, _) in PRESETS.items()],
+        publishable={run.id for run in listed if _can_publish(run, round_)},
+    )
+
+
+async def _adjustment_page(
+    db: AsyncSession, round_: Round, pupil_id: UUID, values: dict[str, str], errors: FormErrors
+) -> Template:
+    pupil, school = await _pupil_in_round(db, round_, pupil_id)
+    return render_form(
+        "matching/rounds/adjustment_form.html",
+        values=values,
+        errors=errors,
+        round=round_,
+        pupil=pupil,
+        school=school,
+        placements=await _placement_options(db, round_),
+        kinds=[
+            ("pin", "Pin: the pupil must go to this placement"),
+            ("forbid", "Forbid: never this placement"),
+        ],
+    )
+
+
+# --- One run ---
+
+
+class RunPages(Controller):
+    path = "/runs"
+    include_in_schema = False
+    opt = access(Role.COORDINATOR)
+
+    @get("/{run_id:uuid}")
+    async def show(self, run_id: FromPath[UUID], db_session: DbSession) -> Template:
+        run = await queries.get_run(db_session, run_id)
+        round_ = await queries.get_round(db_session, run.round_id)
+        waiting = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        return Template(
+            template_name="matching/rounds/run.html",
+            context={
+                "round": round_,
+                "run": run,
+                "policy": RunPolicy.from_dict(run.policy).description,
+                "waiting": waiting,
+                "job": await db_session.get(JobRecord, run.job_id) if waiting and run.job_id else None,
+                "figure_rows": await _figure_rows(db_session, [run]) if run.status is RunStatus.DONE else [],
+                "can_publish": _can_publish(run, round_),
+            },
+        )
+
+    @get("/{run_id:uuid}/pupils")
+    async def pupils(
+        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+    ) -> Template:
+        run = await queries.get_run(db_session, run_id)
+        round_ = await queries.get_round(db_session, run.round_id)
+        unplaced = request.query_params.get("unplaced") == "yes"
+        paging = page_from_request(request)
+        lines = await compare.pupil_lines(db_session, [run], unplaced_only=unplaced)
+        shown = lines[paging.offset : paging.offset + paging.limit]
+        return Template(
+            template_name="matching/rounds/run_pupils.html",
+            context={
+                "round": round_,
+                "run": run,
+                "lines": shown,
+                "titles": await _titles(db_session, shown),
+                "unplaced": unplaced,
+                "can_adjust": runs.run_kind_for(round_) is not None,
+                "page": Page.of(paging, len(lines), request),
+            },
+        )
+
+    @get("/{run_id:uuid}/instance.json")
+    async def instance(
+        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+    ) -> Response[bytes]:
+        return await _download(request, db_session, run_id, "instance")
+
+    @get("/{run_id:uuid}/result.json")
+    async def result(
+        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+    ) -> Response[bytes]:
+        return await _download(request, db_session, run_id, "result")
+
+    @get("/{run_id:uuid}/publish")
+    async def publish_form(self, run_id: FromPath[UUID], db_session: DbSession) -> Template:
+        run = await queries.get_run(db_session, run_id)
+        return await _publish_page(db_session, run, FormErrors())
+
+    @post("/{run_id:uuid}/publish")
+    async def publish(
+        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        run = await queries.get_run(db_session, run_id)
+        errors = FormErrors()
+        try:
+            count = await publication.publish_run(
+                db_session, run=run, actor=request.user, ip_address=client_ip(request)
+            )
+        except MatchingError as exc:
+            errors.add("publish", str(exc))
+            return await _publish_page(db_session, run, errors)
+        flash(
+            request,
+            f"Run {run.number} is published: {count} pupils' outcomes are set, and their schools and "
+            "employers are emailed",
+            category="success",
+        )
+        return Redirect(path=f"/rounds/{run.round_id}", status_code=303)
+
+
+async def _download(
+    request: Request[User, Any, Any], db: AsyncSession, run_id: UUID, which: str
+) -> Response[bytes]:
+    """The exact bytes stored for the run, so anyone can solve or check it again."""
+    run = await queries.get_run(db, run_id)
+    content = getattr(await runs.run_files(db, run.id), which)
+    if content is None:
+        raise NotFoundException(f"This run has no {which} file yet")
+    round_ = await queries.get_round(db, run.round_id)
+    await record(
+        db,
+        actor=request.user,
+        action="run_file_downloaded",
+        record_type="round",
+        record_id=round_.id,
+        ip_address=client_ip(request),
+        run=run.number,
+        file=which,
+    )
+    name = f"round-{round_.programme_year}-run-{run.number}-{which}.json"
+    return Response(
+        content=content,
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
+
+
+async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> Template:
+    round_ = await queries.get_round(db, run.round_id)
+    changes = await publication.outcomes_to_publish(db, run) if run.status is RunStatus.DONE else {}
+    return render_form(
+        "matching/rounds/publish.html",
+        values={},
+        errors=errors,
+        round=round_,
+        run=run,
+        outcomes=len(changes),
+        placed=sum(1 for result in changes.values() if result.placement_id),
+        can_publish=_can_publish(run, round_),
+    )
+
+
+ROUTES: list[Any] = [RoundPages, RunPages]
