@@ -30,7 +30,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Pupils", "/pupils", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF})),
     ("Rounds", "/rounds", frozenset({Role.COORDINATOR})),
     ("Choices", "/choices", frozenset({Role.SCHOOL_STAFF})),
-    ("Outcomes", "/outcomes", frozenset({Role.SCHOOL_STAFF})),
+    ("Outcomes", "/outcomes", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF})),
     ("Matches", "/matches", frozenset({Role.EMPLOYER_USER})),
     ("Users", "/users", frozenset({Role.COORDINATOR})),
     ("Audit log", "/audit", frozenset({Role.COORDINATOR})),
