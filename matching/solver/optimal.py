@@ -1,5 +1,8 @@
 """Mode `optimal`: the minimum-cost assignment, exact in integers.
 
+Small instances go to `assignment` (one sparse assignment problem, certified by
+`certificate`); the rest take the column generation below.
+
 The problem is a min-cost flow pupil -> (school, placement) -> placement -> sink. Its
 constraint matrix (pupil rows against two nested families of placement rows) is totally
 unimodular, so the LP has integral optimal vertices and integral optimal duals.
@@ -24,7 +27,10 @@ are worth an edge) and solve a restricted problem, then price the edges left out
    flood the LP) join the restricted problem, only the components they touch are solved
    again, and we repeat.
    When no reduced cost is negative, the certificate of the restricted problem holds for
-   the full graph: the assignment is optimal.
+   the full graph: the assignment is optimal;
+6. when few pupils gain columns in a round, `repair` re-optimises by shortest paths from
+   the certified duals instead of solving their components' LP again (in big instances
+   one component holds nearly everything), and the certificate checks its answer too.
 """
 
 from __future__ import annotations
@@ -34,8 +40,11 @@ import scipy.sparse as sp
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
+from matching.solver.assignment import solve_small
 from matching.solver.eligibility import Graph, UnlistedEdges
 from matching.solver.instance import Instance
+from matching.solver.repair import repair
+from matching.solver.rooms import Rooms, lookup
 
 TOLERANCE = 1e-6
 # Unlisted edges joining per pupil per round: few keep the LPs small, more save rounds.
@@ -47,7 +56,11 @@ PER_PLACEMENT_EXTRA = 8
 # Independent components are packed into LPs of about this many edges: HiGHS grows
 # faster than linearly, and each call has a fixed cost.
 BATCH_EDGES = 4000
-NO_CAP = np.iinfo(np.int64).max
+# Shortest-path repair costs per pupil gaining columns about what re-solving the LP costs
+# per this many edges of the components it would solve (benchmark generator, 50,000 and
+# 100,000 pupils); and below a few pupils it beats even a tiny LP.
+REPAIR_EDGES_PER_PUPIL = 1000
+REPAIR_PUPILS = 20
 
 
 class SolverError(RuntimeError):
@@ -61,40 +74,10 @@ def _first_per_group(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
 
 
-def _lookup(keys: np.ndarray, values: np.ndarray, want: np.ndarray, default: int) -> np.ndarray:
-    """values[keys == want] for sorted unique keys, `default` where absent."""
-    out = np.full(want.size, default, dtype=np.int64)
-    if keys.size:
-        pos = np.minimum(np.searchsorted(keys, want), keys.size - 1)
-        hit = keys[pos] == want
-        out[hit] = values[pos[hit]]
-    return out
-
-
-class _Rooms:
-    """Room left by fixed pupils on each placement and each capped (school, placement)."""
-
-    def __init__(self, inst: Instance) -> None:
-        self.n_schools = max(len(inst.school_ids), 1)
-        self.school = inst.pupil_school
-        self.cap = inst.school_cap()
-        self.placement = inst.capacity - np.bincount(inst.fixed_placement, minlength=inst.n_placements)
-        fixed_keys = inst.fixed_placement * self.n_schools + inst.pupil_school[inst.fixed_pupil]
-        self.fixed_keys, self.fixed_counts = np.unique(fixed_keys, return_counts=True)
-
-    def group_key(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
-        """Key of (school, placement), or -1 where the placement has no school cap."""
-        return np.where(self.cap[q] >= 0, q * self.n_schools + self.school[p], -1)
-
-    def group(self, key: np.ndarray, q: np.ndarray) -> np.ndarray:
-        used = _lookup(self.fixed_keys, self.fixed_counts, key, 0)
-        return np.where(key >= 0, self.cap[q] - used, NO_CAP)
-
-
 class _Restricted:
     """Edges of the restricted problem and their certified optimal primal and dual."""
 
-    def __init__(self, rooms: _Rooms, n_pupils: int) -> None:
+    def __init__(self, rooms: Rooms, n_pupils: int) -> None:
         self.rooms = rooms
         self.n = n_pupils
         self.p = np.zeros(0, dtype=np.int64)
@@ -149,6 +132,9 @@ class _Restricted:
             if hi - lo >= BATCH_EDGES or hi == idx.size:
                 self._solve_lp(np.sort(idx[lo:hi]))
                 lo = hi
+        # A group's dual is every edge's of the group, also of those whose pupil settled
+        # elsewhere and so never reached the LP.
+        self.zg = self.group_dual(self.key)
         self._certify()
 
     def _contested(
@@ -188,7 +174,7 @@ class _Restricted:
             settled[self.p[settle]] = True
             alive &= ~settled[self.p]
             keys, used = np.unique(self.key[settle][self.key[settle] >= 0], return_counts=True)
-            group_room -= _lookup(keys, used, self.key, 0)
+            group_room -= lookup(keys, used, self.key, 0)
         self.room_left, self.group_room_left = room, group_room
         return alive
 
@@ -199,12 +185,12 @@ class _Restricted:
         pupils, p_row = np.unique(self.p[idx], return_inverse=True)
         _, by_group, binding_sorted = self._contested(idx, room, group_room)
         places = np.flatnonzero(np.bincount(self.q[idx], minlength=room.size) > room)
-        q_row = _lookup(places, np.arange(places.size), self.q[idx], -1)
+        q_row = lookup(places, np.arange(places.size), self.q[idx], -1)
         # Group rows only where the group cap is tighter than the placement's own room.
         g_edges = by_group[binding_sorted]
         g_edges = g_edges[group_room[g_edges] < room[self.q[g_edges]]]
         g_keys, g_row_of = np.unique(self.key[g_edges], return_inverse=True)
-        local = _lookup(idx, np.arange(idx.size), g_edges, -1)
+        local = lookup(idx, np.arange(idx.size), g_edges, -1)
         g_row = np.full(idx.size, -1, dtype=np.int64)
         g_row[local] = g_row_of
         n_p, n_q, n_g = pupils.size, places.size, g_keys.size
@@ -213,7 +199,7 @@ class _Restricted:
         rows = np.concatenate([p_row, n_p + q_row[has_q], n_p + n_q + g_row[has_g]])
         cols = np.concatenate([e, e[has_q], e[has_g]])
         a = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n_p + n_q + n_g, idx.size))
-        g_first = _lookup(self.key[g_edges], g_edges, g_keys, -1) if n_g else np.zeros(0, dtype=np.int64)
+        g_first = lookup(self.key[g_edges], g_edges, g_keys, -1) if n_g else np.zeros(0, dtype=np.int64)
         b = np.concatenate([np.ones(n_p), room[places], group_room[g_first]]).astype(np.float64)
         # Presolve finds little to remove in these networks and costs a third of the time.
         res = linprog(
@@ -239,16 +225,25 @@ class _Restricted:
         self.zg[idx[has_g]] = duals[n_p + n_q :][g_row[has_g]]
 
     def _certify(self) -> None:
+        if not self.certified():
+            raise SolverError("the assignment LP answer failed its optimality certificate")
+
+    def certified(self) -> bool:
         """LP duality in integers: the restricted primal is optimal iff these all hold."""
         x = self.x
         reduced = self.gain + self.y[self.p] + self.z[self.q] + self.zg
         pupil_load = np.bincount(self.p[x], minlength=self.n)
         load = np.bincount(self.q[x], minlength=self.z.size)
         keys, group_load = np.unique(self.key[x & (self.key >= 0)], return_counts=True)
-        edge_group_load = _lookup(keys, group_load, self.key, 0)
+        edge_group_load = lookup(keys, group_load, self.key, 0)
         group_full = edge_group_load == self.group_room
-        ok = (
-            (pupil_load <= 1).all()
+        # One dual per group row: every edge of a group carries the same one.
+        by_key = np.argsort(self.key, kind="stable")
+        same_group = self.key[by_key][1:] == self.key[by_key][:-1]
+        return bool(
+            (self.zg[self.key < 0] == 0).all()
+            and (self.zg[by_key][1:] == self.zg[by_key][:-1])[same_group].all()
+            and (pupil_load <= 1).all()
             and (load <= self.rooms.placement).all()
             and (edge_group_load <= self.group_room).all()
             and (self.y >= 0).all()
@@ -260,20 +255,24 @@ class _Restricted:
             and (load[self.z > 0] == self.rooms.placement[self.z > 0]).all()
             and group_full[self.zg > 0].all()
         )
-        if not ok:
-            raise SolverError("the assignment LP answer failed its optimality certificate")
+
+    def reset(self) -> None:
+        self.x[:] = False
+        self.zg[:] = 0
+        self.y[:] = 0
+        self.z[:] = 0
 
     def group_dual(self, key: np.ndarray) -> np.ndarray:
         has = self.zg > 0
         keys, first = np.unique(self.key[has], return_index=True)
-        return _lookup(keys, self.zg[has][first], key, 0)
+        return lookup(keys, self.zg[has][first], key, 0)
 
 
 class _UnlistedPool:
     """Eligible unlisted edges (with room) of the pupils asked about so far, kept for
-    later rounds, sorted by pupil."""
+    later rounds, in the order they were asked about (pricing sorts what it needs)."""
 
-    def __init__(self, inst: Instance, rooms: _Rooms) -> None:
+    def __init__(self, inst: Instance, rooms: Rooms) -> None:
         self.source = UnlistedEdges(inst)
         self.rooms = rooms
         self.known = np.zeros(inst.n_pupils, dtype=bool)
@@ -289,8 +288,6 @@ class _UnlistedPool:
             usable = (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
             self.p = np.concatenate([self.p, p[usable]])
             self.q = np.concatenate([self.q, q[usable]])
-            order = np.argsort(self.p, kind="stable")
-            self.p, self.q = self.p[order], self.q[order]
         wanted = np.zeros(self.known.size, dtype=bool)
         wanted[pupils] = True
         pick = wanted[self.p]
@@ -302,10 +299,47 @@ def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (q * 2654435761 + p * 40503) % 4294967291
 
 
+def _violated_unlisted(
+    restricted: _Restricted,
+    pool: _UnlistedPool,
+    may_want: np.ndarray,
+    unlisted_gain: np.ndarray,
+    has_unlisted: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The unlisted edges to join the restricted problem: of negative reduced cost, the
+    most negative few per pupil and per placement."""
+    rooms = restricted.rooms
+    up, uq = pool.edges(np.flatnonzero(may_want & (restricted.y < -unlisted_gain)))
+    has_unlisted[up] = True
+    # Group duals are >= 0, so only edges already negative without them can be violated.
+    base = unlisted_gain[up] + restricted.y[up] + restricted.z[uq]
+    cand = np.flatnonzero(base < 0)
+    up, uq = up[cand], uq[cand]
+    reduced = base[cand] + restricted.group_dual(rooms.group_key(up, uq))
+    violated = np.flatnonzero(reduced < 0)
+    # Ties are common (every free place looks alike to an unplaced pupil) and are broken
+    # by a fixed scramble of the pair, so that neighbours spread over the free places
+    # instead of all asking for the same few and needing more rounds.
+    spread = _scramble(up, uq)
+    order = violated[np.lexsort((spread[violated], reduced[violated], up[violated]))]
+    first = np.searchsorted(up[order], up[order])
+    take = order[(np.arange(order.size) - first) < EDGES_PER_ROUND]
+    # Per placement too: only the most negative few per unit of room, so that a crowd
+    # of interchangeable unplaced pupils does not flood the LP with columns.
+    by_place = take[np.lexsort((spread[take], reduced[take], uq[take]))]
+    first_q = np.searchsorted(uq[by_place], uq[by_place])
+    limit = PER_ROOM * np.maximum(rooms.placement[uq[by_place]], 1) + PER_PLACEMENT_EXTRA
+    take = np.sort(by_place[(np.arange(by_place.size) - first_q) < limit])
+    return up[take], uq[take]
+
+
 def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
     """A minimum-cost assignment: placement index per pupil (-1 for unassigned), and which
     unassigned pupils had an eligible unlisted placement (for the explanations)."""
-    rooms = _Rooms(inst)
+    rooms = Rooms(inst)
+    small = solve_small(inst, graph, rooms)
+    if small is not None:
+        return small
     free = np.ones(inst.n_pupils, dtype=bool)
     free[inst.fixed_pupil] = False
     unassigned_cost = inst.weights * inst.policy.unassigned_cost
@@ -321,38 +355,26 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
     may_want_unlisted = free & inst.pupil_open & (unlisted_gain < 0)
     pool = _UnlistedPool(inst, rooms) if may_want_unlisted.any() else None
     while True:
-        mask = np.zeros(restricted.p.size, dtype=bool)
-        mask[dirty] = True
-        restricted.solve(mask)
+        if dirty.size:
+            mask = np.zeros(restricted.p.size, dtype=bool)
+            mask[dirty] = True
+            restricted.solve(mask)
         if pool is None:
             break
-        up, uq = pool.edges(np.flatnonzero(may_want_unlisted & (restricted.y < -unlisted_gain)))
-        has_unlisted[up] = True
-        # Group duals are >= 0, so only edges already negative without them can be violated.
-        base = unlisted_gain[up] + restricted.y[up] + restricted.z[uq]
-        cand = np.flatnonzero(base < 0)
-        up, uq = up[cand], uq[cand]
-        reduced = base[cand] + restricted.group_dual(rooms.group_key(up, uq))
-        violated = np.flatnonzero(reduced < 0)
-        if violated.size == 0:
+        up, uq = _violated_unlisted(restricted, pool, may_want_unlisted, unlisted_gain, has_unlisted)
+        if up.size == 0:
             break
-        # The most negative few per pupil join the restricted problem. Ties are common (every
-        # free place looks alike to an unplaced pupil) and are broken by a fixed scramble of
-        # the pair, so that neighbours spread over the free places instead of all asking for
-        # the same few and needing more rounds.
-        spread = _scramble(up, uq)
-        order = violated[np.lexsort((spread[violated], reduced[violated], up[violated]))]
-        first = np.searchsorted(up[order], up[order])
-        take = order[(np.arange(order.size) - first) < EDGES_PER_ROUND]
-        # Per placement too: only the most negative few per unit of room, so that a crowd
-        # of interchangeable unplaced pupils does not flood the LP with columns.
-        by_place = take[np.lexsort((spread[take], reduced[take], uq[take]))]
-        first_q = np.searchsorted(uq[by_place], uq[by_place])
-        limit = PER_ROOM * np.maximum(rooms.placement[uq[by_place]], 1) + PER_PLACEMENT_EXTRA
-        take = np.sort(by_place[(np.arange(by_place.size) - first_q) < limit])
-        new = restricted.add(up[take], uq[take], unlisted_gain[up[take]])
+        new = restricted.add(up, uq, unlisted_gain[up])
         label = restricted.components(np.arange(restricted.p.size))
         dirty = np.flatnonzero(np.isin(label, label[new]))
+        joined = np.unique(up)
+        repairable = joined.size <= max(REPAIR_PUPILS, dirty.size // REPAIR_EDGES_PER_PUPIL)
+        if repairable and repair(restricted, free, joined):
+            dirty = dirty[:0]
+            if not restricted.certified():
+                # Repair paths may cross components through the sink: all are solved again.
+                restricted.reset()
+                dirty = np.arange(restricted.p.size)
     assign = np.full(inst.n_pupils, -1, dtype=np.int64)
     assign[inst.fixed_pupil] = inst.fixed_placement
     chosen = restricted.x

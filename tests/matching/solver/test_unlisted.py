@@ -12,8 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from benchmarks.generate import generate, to_bytes
-from matching.solver import eligibility, load_instance, result_to_json, solve_bytes
+from matching.solver import (
+    assignment,
+    eligibility,
+    load_instance,
+    optimal,
+    result_to_json,
+    solve_bytes,
+)
 from matching.solver.eligibility import OK, Checker, UnlistedEdges
+from matching.solver.repair import repair
 
 from .reference import check_result, haversine
 from .strategies import instances
@@ -115,8 +123,37 @@ def test_long_preference_lists() -> None:
     assert set(built(data)) == reference_unlisted(data)
 
 
-def test_optimal_2000_against_milp() -> None:
+@pytest.fixture(scope="module")
+def instance_2000() -> tuple[dict[str, Any], int]:
     inst = generate(2000, 600, seed=5)
+    return inst, milp_optimum(inst)
+
+
+@pytest.mark.parametrize(
+    ("max_pupils", "repairs"),
+    [(assignment.MAX_PUPILS, True), (-1, True), (-1, False)],
+    ids=["assignment", "lp-and-repair", "lp-only"],
+)
+def test_optimal_2000_against_milp(
+    instance_2000: tuple[dict[str, Any], int],
+    max_pupils: int,
+    repairs: bool,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Small enough for the sparse assignment path; and again through the LP path, once
+    with every round after the first repaired by shortest paths, once with none."""
+    inst, optimum = instance_2000
+    monkeypatch.setattr(assignment, "MAX_PUPILS", max_pupils)
+    outcomes: list[bool] = []
+
+    def spy(*args: Any) -> bool:
+        outcomes.append(repairs and repair(*args))
+        return outcomes[-1]
+
+    monkeypatch.setattr(optimal, "REPAIR_PUPILS", len(inst["pupils"]))
+    monkeypatch.setattr(optimal, "repair", spy)
     result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
     check_result(inst, result)
-    assert result["objective"] == milp_optimum(inst)
+    assert result["objective"] == optimum
+    if max_pupils < 0:
+        assert outcomes and all(outcomes) == repairs
