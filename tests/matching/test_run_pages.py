@@ -41,7 +41,9 @@ async def test_a_run_started_from_the_form_shows_progress_then_its_figures(clien
     path = await start_run(client, s, max_travel_km="40", seed="7")
     waiting = await client.page(path)
     assert waiting.status_code == 200
-    assert '<meta http-equiv="refresh" content="2">' in waiting.text and "% done" in waiting.text
+    assert '<noscript><meta http-equiv="refresh" content="2"></noscript>' in waiting.text
+    assert f'data-reload-when-finished="/api/runs/{path.rsplit("/", 1)[-1]}"' in waiting.text
+    assert "% done" in waiting.text
     assert "Queued" in waiting.text and "The run is waiting to start" in waiting.text
     job = await db.get(JobRecord, (await _run(db, path)).job_id)
     job.progress, job.message = 40, "Solving"
@@ -52,7 +54,7 @@ async def test_a_run_started_from_the_form_shows_progress_then_its_figures(clien
     run = await _run(db, path)
     assert run.status is RunStatus.DONE, run.error
     done = await client.page(path)
-    assert 'http-equiv="refresh"' not in done.text
+    assert 'http-equiv="refresh"' not in done.text and "data-reload-when-finished" not in done.text
     for shown in (run.instance_sha256, run.result_sha256, run.solver, "travel up to 40 km, seed 7"):
         assert shown in done.text
     assert "Priority pupils placed" in done.text and "Blocking pairs" in done.text
