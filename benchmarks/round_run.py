@@ -1,0 +1,92 @@
+"""Time a matching run through the service: from the coordinator starting it to its results page.
+
+A fresh SQLite database is filled with the demo data (500 pupils) and with a generated round of
+5,000 pupils; jobs run in-process, as with `make run`. Prints, per size, the time from the start
+request to the results page, and how much of it the job took (reading the round, solving, writing).
+    .venv/bin/python -m benchmarks.round_run [--sizes 500,5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+PLACEMENTS_PER_PUPIL = 0.4
+
+
+async def _prepare(settings, pupils: int) -> str:
+    """Demo data of the given size with preferences closed; returns the round id."""
+    from matching.models import Round, Stage
+    from placements import migrate
+    from placements.db import create_engine
+    from placements.demo import load_demo
+
+    await asyncio.to_thread(migrate.upgrade, settings)
+    engine = create_engine(settings)
+    async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        await load_demo(db, settings, pupil_count=pupils, placement_count=int(pupils * PLACEMENTS_PER_PUPIL))
+        round_id = await db.scalar(select(Round.id))
+        await db.execute(update(Round).values(stage=Stage.PREFERENCES_CLOSED))
+        await db.commit()
+    await engine.dispose()
+    return str(round_id)
+
+
+async def _measure(settings, round_id: str) -> tuple[float, float, int]:
+    from placements.app import create_app
+    from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD
+
+    app = create_app(settings)
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as client:
+        await client.get("/health")
+        token = client.cookies["csrftoken"]
+        signed_in = await client.post(
+            "/sign-in", data={"_csrf_token": token, "email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD}
+        )
+        assert signed_in.status_code in (200, 303), signed_in.text
+        token = client.cookies["csrftoken"]
+        started = time.perf_counter()
+        response = await client.post(f"/api/rounds/{round_id}/runs", json={}, headers={"x-csrftoken": token})
+        assert response.status_code == 202, response.text
+        run_id = response.json()["id"]
+        while True:
+            run = (await client.get(f"/api/runs/{run_id}")).json()
+            if run["status"] in ("done", "failed"):
+                break
+            await asyncio.sleep(0.01)
+        page = await client.get(f"/runs/{run_id}", headers={"accept": "text/html"})
+        total = time.perf_counter() - started
+        assert run["status"] == "done", run.get("error")
+        assert page.status_code == 200
+    job = datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+    return total, job.total_seconds(), run["figures"]["assigned"]
+
+
+def main() -> None:
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sizes", default="500,5000")
+    sizes = [int(size) for size in parser.parse_args().sizes.split(",")]
+    from placements.settings import settings_from_env
+
+    print(f"{'pupils':>7} {'start to results page s':>24} {'job s':>7} {'placed':>7}")
+    for pupils in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
+            settings = settings_from_env({"DATABASE_URL": url, "SECRET_KEY": "benchmark-" + "x" * 40})
+            round_id = asyncio.run(_prepare(settings, pupils))
+            total, job, placed = asyncio.run(_measure(settings, round_id))
+            print(f"{pupils:>7} {total:>24.3f} {job:>7.3f} {placed:>7}")
+
+
+if __name__ == "__main__":
+    main()
