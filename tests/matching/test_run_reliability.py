@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import matching.runs
-from matching import preferences, runs
-from matching.models import AdjustmentKind, MatchRun, RunKind, RunStatus, Stage
+from matching import preferences, publication, runs
+from matching.models import AdjustmentKind, MatchRun, Outcome, RunKind, RunStatus, Stage
 from matching.policy import RunPolicy
 from placements.audit.models import AuditEntry
 from placements.clock import now
@@ -137,3 +139,39 @@ async def test_an_unexpected_error_fails_the_run_and_its_job(client, db, scenari
     assert run.error == "The run stopped with an unexpected error: RuntimeError"
     assert run.in_progress_key is None
     assert job.status is JobStatus.FAILED and "numerical trouble" in job.error
+
+
+async def test_two_run_requests_at_the_same_moment_start_one_run(client, db, scenario):
+    s = await _with_choices(db, scenario)
+    await client.sign_in(s.coordinator)
+    path = f"/api/rounds/{s.round.id}/runs"
+    first, second = await asyncio.gather(
+        client.api("POST", path, json={"seed": 1}), client.api("POST", path, json={"seed": 2})
+    )
+    assert first.status_code == second.status_code == 202, (first.text, second.text)
+    assert first.json()["id"] == second.json()["id"]
+    await run_queued_jobs()
+    await db.commit()
+    assert len(list(await db.scalars(select(MatchRun)))) == 1
+
+
+async def test_a_publication_that_fails_half_way_writes_nothing(client, db, scenario, monkeypatch):
+    s = await _with_choices(db, scenario)
+    run = await runs.start_run(db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()
+    s.round.stage = Stage.MATCHED
+    await db.commit()
+
+    async def mail_down(*_args, **_kwargs):
+        raise ConnectionError("outbox unavailable")
+
+    monkeypatch.setattr(publication, "_tell_schools_and_employers", mail_down)
+    await client.sign_in(s.coordinator)
+    response = await client.api("POST", f"/api/runs/{run.id}/publish")
+    assert response.status_code == 500
+    await db.commit()
+    assert await db.scalar(select(func.count()).select_from(Outcome)) == 0
+    assert (await runs.run_files(db, run.id)).published_at is None
+    await db.refresh(s.round)
+    assert s.round.stage is Stage.MATCHED
