@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Placement
-from matching import compare, offers, preferences, publication, queries, rounds, runs
+from matching import compare, files, offers, preferences, publication, queries, rounds, runs
 from matching.errors import MatchingError
 from matching.models import ChoiceEntry, MatchRun, Round
 from matching.preferences import MAX_CSV_BYTES
@@ -138,34 +138,6 @@ async def _pupil_choices(db: AsyncSession, round_: Round, pupil: Pupil) -> Pupil
         placements=ranked,
         open_to_other=open_to_other,
         closed_reason=preferences.closed_reason(round_),
-    )
-
-
-async def _run_file(
-    request: Request[User, Any, Any], db: AsyncSession, run_id: UUID, which: str
-) -> Response[bytes]:
-    """The exact bytes stored for the run, so anyone can solve or check it again."""
-    run = await queries.get_run(db, run_id)
-    with refusals_as_conflicts():
-        content = getattr(await runs.run_files(db, run.id), which)
-    if content is None:
-        raise ConflictException(f"This run has no {which} file yet")
-    round_ = await queries.get_round(db, run.round_id)
-    await record(
-        db,
-        actor=request.user,
-        action="run_file_downloaded",
-        record_type="round",
-        record_id=round_.id,
-        ip_address=client_ip(request),
-        run=run.number,
-        file=which,
-    )
-    name = f"round-{round_.programme_year}-run-{run.number}-{which}.json"
-    return Response(
-        content=content,
-        media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -584,7 +556,7 @@ class RunsApi(Controller):
     async def instance(
         self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        return await _run_file(request, db_session, run_id, "instance")
+        return await files.run_file(request, db_session, run_id, "instance", ConflictException)
 
     @get(
         "/{run_id:uuid}/result",
@@ -597,7 +569,7 @@ class RunsApi(Controller):
     async def result(
         self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        return await _run_file(request, db_session, run_id, "result")
+        return await files.run_file(request, db_session, run_id, "result", ConflictException)
 
     @get(
         "/{run_id:uuid}/pupils",

@@ -32,7 +32,6 @@ from placements.db import DbSession
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
-from schools.models import Pupil
 
 STAFF = access(Role.SCHOOL_STAFF)
 EMPLOYER = access(Role.EMPLOYER_USER)
@@ -341,30 +340,19 @@ class Match:
     emergency_contact: str | None = None
 
 
-def _emergency_contact(pupil: Pupil) -> str:
-    relationship = (
-        f" ({pupil.emergency_contact_relationship})" if pupil.emergency_contact_relationship else ""
-    )
-    phone = f", {pupil.emergency_contact_phone}" if pupil.emergency_contact_phone else ""
-    return f"{pupil.emergency_contact_name or 'Not given'}{relationship}{phone}"
-
-
 def _match(row: queries.OutcomeRow, *, with_details: bool = False) -> Match:
-    """The employer's view of an offer; access needs once the school has accepted it, and the
-    emergency contact only on the days of the placement itself."""
-    pupil, outcome, placement = row.pupil, row.outcome, row.placement
+    """The employer's view of an offer; details only on the match's own page (see employer_details)."""
+    pupil, placement = row.pupil, row.placement
     assert placement is not None
-    agreed = with_details and outcome.holds_place and outcome.school_reply is Reply.YES
+    access_needs, contact = queries.employer_details(row, today()) if with_details else (None, None)
     return Match(
-        outcome=outcome,
+        outcome=row.outcome,
         first_name=pupil.first_name,
         school_name=row.school_name,
         year_group=pupil.year_group,
         placement=placement,
-        access_needs=(pupil.access_needs or "None recorded") if agreed else None,
-        emergency_contact=(
-            _emergency_contact(pupil) if agreed and queries.in_placement_weeks(placement, today()) else None
-        ),
+        access_needs=access_needs,
+        emergency_contact=contact,
     )
 
 

@@ -97,7 +97,7 @@ async def publish_run(db: AsyncSession, *, run: MatchRun, actor: User, ip_addres
         raise MatchingError(
             f"A {run.kind.label.lower()} run can be published only while the round is {needed}"
         )
-    changes = await _changes(db, run, await pupil_results(db, run))
+    changes = await outcomes_to_publish(db, run)
     if not changes:
         raise MatchingError("This run changes nothing that is published")
     await _check_still_true(db, changes)

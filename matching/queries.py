@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, Placement
-from matching.models import Adjustment, ChoiceEntry, MatchRun, Outcome, Preference, Round
+from matching.models import Adjustment, ChoiceEntry, MatchRun, Outcome, Preference, Reply, Round
 from placements.accounts.models import Role, User
 from schools.models import Pupil, School
 from schools.queries import has_current_consent
@@ -197,3 +197,22 @@ def in_placement_weeks(placement: Placement, day: date) -> bool:
     """Whether `day` falls in one of the placement's ISO weeks (when the emergency contact is shown)."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}" in (placement.weeks or [])
+
+
+def _emergency_contact(pupil: Pupil) -> str:
+    relationship = (
+        f" ({pupil.emergency_contact_relationship})" if pupil.emergency_contact_relationship else ""
+    )
+    phone = f", {pupil.emergency_contact_phone}" if pupil.emergency_contact_phone else ""
+    return f"{pupil.emergency_contact_name or 'Not given'}{relationship}{phone}"
+
+
+def employer_details(row: OutcomeRow, day: date) -> tuple[str | None, str | None]:
+    """(access needs, emergency contact) an employer may see of a matched pupil, on one match's page:
+    access needs once the school has accepted the offer, the emergency contact only on the days of
+    the placement itself. None where it may not."""
+    outcome, pupil, placement = row.outcome, row.pupil, row.placement
+    if placement is None or not outcome.holds_place or outcome.school_reply is not Reply.YES:
+        return None, None
+    contact = _emergency_contact(pupil) if in_placement_weeks(placement, day) else None
+    return pupil.access_needs or "None recorded", contact

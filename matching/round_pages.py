@@ -18,9 +18,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.inputs import WEEK_PATTERN
 from employers.models import Employer, Placement
-from matching import compare, publication, queries, rounds, runs
+from matching import compare, files, publication, queries, rounds, runs
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, ChoiceEntry, MatchRun, Round, RunStatus, Stage
 from matching.policy import DEFAULT_PRESET, PRESETS, RunPolicy
@@ -28,14 +27,12 @@ from matching.solver.instance import MODES
 from placements.accounts.guards import access
 from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
-from placements.audit.services import record
 from placements.db import DbSession
 from placements.jobs.models import JobRecord
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, Paging, page_from_request
 from schools.models import Pupil, School
 
-WEEK = re.compile(WEEK_PATTERN)
 WHOLE = re.compile(r"^[0-9]{1,12}$")
 KM = re.compile(r"^[0-9]{1,4}(\.[0-9]{1,2})?$")
 # Shown in a table of figures where a run has no such figure.
@@ -82,19 +79,9 @@ def _date(values: dict[str, str], errors: FormErrors, name: str) -> date | None:
     return day
 
 
-def _is_iso_week(text: str) -> bool:
-    if not WEEK.match(text):
-        return False
-    try:
-        date.fromisocalendar(int(text[:4]), int(text[6:]), 1)
-    except ValueError:
-        return False
-    return True
-
-
 def _weeks(values: dict[str, str], errors: FormErrors) -> list[str]:
     entered = [week for week in re.split(r"[\s,;]+", values.get("weeks", "")) if week]
-    wrong = [week for week in entered if not _is_iso_week(week.upper())]
+    wrong = [week for week in entered if not rounds.is_iso_week(week.upper())]
     if wrong:
         shown = ", ".join(wrong[:5])
         errors.add(
@@ -702,13 +689,13 @@ class RunPages(Controller):
     async def instance(
         self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        return await _download(request, db_session, run_id, "instance")
+        return await files.run_file(request, db_session, run_id, "instance", NotFoundException)
 
     @get("/{run_id:uuid}/result.json")
     async def result(
         self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        return await _download(request, db_session, run_id, "result")
+        return await files.run_file(request, db_session, run_id, "result", NotFoundException)
 
     @get("/{run_id:uuid}/publish")
     async def publish_form(self, run_id: FromPath[UUID], db_session: DbSession) -> Template:
@@ -735,33 +722,6 @@ class RunPages(Controller):
             category="success",
         )
         return Redirect(path=f"/rounds/{run.round_id}", status_code=303)
-
-
-async def _download(
-    request: Request[User, Any, Any], db: AsyncSession, run_id: UUID, which: str
-) -> Response[bytes]:
-    """The exact bytes stored for the run, so anyone can solve or check it again."""
-    run = await queries.get_run(db, run_id)
-    content = getattr(await runs.run_files(db, run.id), which)
-    if content is None:
-        raise NotFoundException(f"This run has no {which} file yet")
-    round_ = await queries.get_round(db, run.round_id)
-    await record(
-        db,
-        actor=request.user,
-        action="run_file_downloaded",
-        record_type="round",
-        record_id=round_.id,
-        ip_address=client_ip(request),
-        run=run.number,
-        file=which,
-    )
-    name = f"round-{round_.programme_year}-run-{run.number}-{which}.json"
-    return Response(
-        content=content,
-        media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
 
 
 async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> Template:

@@ -6,12 +6,14 @@ reallocation → closed. Publication is its own action (it needs a run), so `adv
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from employers.inputs import WEEK_PATTERN
 from employers.models import Employer, EmployerCompliance, Placement
 from employers.queries import visible_to_schools
 from matching.errors import MatchingError
@@ -45,6 +47,20 @@ EFFECTS: dict[Stage, str] = {
     "offer that still holds its place.",
     Stage.CLOSED: "The round ends: nobody can change choices, runs or offers any more.",
 }
+
+
+ISO_WEEK = re.compile(WEEK_PATTERN)
+
+
+def is_iso_week(text: str) -> bool:
+    """Whether `text` is an ISO week like 2027-W25 that exists in its year."""
+    if not ISO_WEEK.match(text):
+        return False
+    try:
+        date.fromisocalendar(int(text[:4]), int(text[6:]), 1)
+    except ValueError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -14,16 +14,15 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from msgspec import UNSET, Meta, Struct, UnsetType, structs
 
 from employers.inputs import WEEK_PATTERN
-from matching import compare
+from matching import compare, rounds
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, MatchRun, Reply, Round, RunKind, RunStatus, Stage
 from matching.policy import PRESETS, RunPolicy
 from matching.preferences import Choice
-from matching.queries import AdjustmentRow, ChoiceStatus, OutcomeRow, in_placement_weeks
+from matching.queries import AdjustmentRow, ChoiceStatus, OutcomeRow, employer_details
 from matching.rounds import NEXT, RoundData
 from placements.clock import today
 from placements.jobs.models import JobRecord
-from schools.models import Pupil
 
 # At least one letter or digit, in a range Python and JSON Schema read alike (as in employers.schemas).
 HAS_A_LETTER = r"[0-9A-Za-z\u00c0-\u1fff\u3040-\ufefe]"
@@ -52,17 +51,8 @@ Mode = Literal["optimal", "stable"]
 Preset = Literal["fewest_poor", "most_first", "linear"]
 
 
-def is_iso_week(text: str) -> bool:
-    """Whether `text` (already shaped like 2027-W25) names a week that exists in its year."""
-    try:
-        date.fromisocalendar(int(text[:4]), int(text[6:]), 1)
-    except ValueError:
-        return False
-    return True
-
-
 def _week_problem(weeks: list[str]) -> str | None:
-    wrong = [week for week in weeks if not is_iso_week(week)]
+    wrong = [week for week in weeks if not rounds.is_iso_week(week)]
     return f"{wrong[0]} is not a week of its year" if wrong else None
 
 
@@ -454,14 +444,6 @@ class WithdrawalIn(Struct):
     reason: Annotated[str, Meta(min_length=1, max_length=MAX_REASON, pattern=HAS_A_LETTER)]
 
 
-def emergency_contact(pupil: Pupil) -> str:
-    relationship = (
-        f" ({pupil.emergency_contact_relationship})" if pupil.emergency_contact_relationship else ""
-    )
-    phone = f", {pupil.emergency_contact_phone}" if pupil.emergency_contact_phone else ""
-    return f"{pupil.emergency_contact_name or 'Not given'}{relationship}{phone}"
-
-
 class OutcomeOut(Struct):
     """A pupil's outcome. Employer users get only what hosting needs: the pupil's first name, school and
     year group; access needs once the school has accepted, and the emergency contact only during the
@@ -494,7 +476,8 @@ class OutcomeOut(Struct):
     @classmethod
     def of(cls, row: OutcomeRow, *, for_employer: bool, with_details: bool = False) -> OutcomeOut:
         outcome, pupil, placement = row.outcome, row.pupil, row.placement
-        agreed = for_employer and with_details and outcome.holds_place and outcome.school_reply is Reply.YES
+        details = for_employer and with_details
+        access_needs, contact = employer_details(row, today()) if details else (None, None)
         return cls(
             id=outcome.id,
             round_id=outcome.round_id,
@@ -517,10 +500,6 @@ class OutcomeOut(Struct):
             withdrawn_by=outcome.withdrawn_by,
             withdrawn_on=outcome.withdrawn_on,
             reason=outcome.reason,
-            access_needs=(pupil.access_needs or "None recorded") if agreed else None,
-            emergency_contact=(
-                emergency_contact(pupil)
-                if agreed and placement is not None and in_placement_weeks(placement, today())
-                else None
-            ),
+            access_needs=access_needs,
+            emergency_contact=contact,
         )

@@ -1,0 +1,43 @@
+"""Downloading a run's stored instance or result file, for the pages and the API alike."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from litestar import Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching import queries, runs
+from placements.accounts.models import User
+from placements.accounts.pages import client_ip
+from placements.audit.services import record
+
+
+async def run_file(
+    request: Request[User, Any, Any], db: AsyncSession, run_id: UUID, which: str, missing: type[Exception]
+) -> Response[bytes]:
+    """The exact bytes stored for the run, so anyone can solve or check it again; audited.
+
+    `missing` is raised when the run has no such file yet (the pages say 404, the API 409)."""
+    run = await queries.get_run(db, run_id)
+    content = getattr(await runs.run_files(db, run.id), which)
+    if content is None:
+        raise missing(f"This run has no {which} file yet")
+    round_ = await queries.get_round(db, run.round_id)
+    await record(
+        db,
+        actor=request.user,
+        action="run_file_downloaded",
+        record_type="round",
+        record_id=round_.id,
+        ip_address=client_ip(request),
+        run=run.number,
+        file=which,
+    )
+    name = f"round-{round_.programme_year}-run-{run.number}-{which}.json"
+    return Response(
+        content=content,
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="{name}"'},
+    )
