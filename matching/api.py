@@ -59,6 +59,7 @@ from placements.audit.services import record
 from placements.db import DbSession
 from placements.jobs.models import JobRecord
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
+from placements.web.pages import current_round
 from placements.web.paging import Limit, Offset
 from schools.models import Pupil
 from schools.queries import get_pupil, get_school
@@ -73,7 +74,9 @@ RunIds = Annotated[
     list[UUID],
     QueryParameter(name="run", min_items=1, max_items=compare.MAX_COMPARED, description="Runs of the round"),
 ]
-RoundQuery = Annotated[UUID, QueryParameter(name="round", description="The round's id")]
+RoundQuery = Annotated[
+    UUID | None, QueryParameter(name="round", description="The round's id; the current round when left out")
+]
 
 
 @contextmanager
@@ -626,13 +629,19 @@ class OutcomesApi(Controller):
     async def list_outcomes(
         self,
         request: Request[User, Any, Any],
-        round_id: RoundQuery,
         db_session: DbSession,
+        round_id: RoundQuery = None,
         status: FromQuery[Literal["placed", "unplaced"] | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> OffsetPagination[OutcomeOut]:
-        round_ = await queries.get_round(db_session, round_id)
+        round_ = (
+            await current_round(db_session)
+            if round_id is None
+            else await queries.get_round(db_session, round_id)
+        )
+        if round_ is None:
+            return OffsetPagination(items=[], limit=limit, offset=offset, total=0)
         rows, total = await queries.outcomes(
             db_session, user=request.user, round_id=round_.id, status=status, limit=limit, offset=offset
         )

@@ -60,6 +60,12 @@ async def round_or_404(db: AsyncSession) -> Round:
     return round_
 
 
+def _no_round(request: Request[User, Any, Any]) -> Redirect:
+    """A download or upload asked for before any round exists: back to the choices page, which says so."""
+    flash(request, "There is no matching round yet, so there is nothing to download", category="info")
+    return Redirect(path="/choices", status_code=303)
+
+
 def _option_text(choice: Choice) -> str:
     distance = "" if choice.distance_km is None else f", {choice.distance_km:.1f} km"
     return f"{choice.code}: {choice.placement.title}, {choice.employer_name}{distance}"
@@ -197,8 +203,13 @@ class ChoicePages(Controller):
         return Redirect(path="/choices", status_code=303)
 
     @get("/upload", opt=STAFF)
-    async def upload_form(self, db_session: DbSession) -> Template:
-        return _upload_form(await round_or_404(db_session), FormErrors(), [])
+    async def upload_form(
+        self, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
+        round_ = await current_round(db_session)
+        if round_ is None:
+            return _no_round(request)
+        return _upload_form(round_, FormErrors(), [])
 
     @post("/upload", opt=STAFF)
     async def upload(
@@ -238,9 +249,13 @@ class ChoicePages(Controller):
         return Redirect(path="/choices", status_code=303)
 
     @get("/template.csv", opt=STAFF)
-    async def template(self, request: Request[User, Any, Any], db_session: DbSession) -> Response[str]:
+    async def template(
+        self, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Response[str] | Redirect:
         """The school's consenting pupils with their current choices, ready to fill in and upload."""
-        round_ = await round_or_404(db_session)
+        round_ = await current_round(db_session)
+        if round_ is None:
+            return _no_round(request)
         school_id = request.user.school_id
         statuses, _ = await queries.choice_statuses(
             db_session,
@@ -281,9 +296,13 @@ class ChoicePages(Controller):
         return csv_download("choices.csv", header, rows)
 
     @get("/placements.csv", opt=STAFF)
-    async def placement_codes(self, request: Request[User, Any, Any], db_session: DbSession) -> Response[str]:
+    async def placement_codes(
+        self, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Response[str] | Redirect:
         """The codes to type in the choices file, with what each placement is."""
-        round_ = await round_or_404(db_session)
+        round_ = await current_round(db_session)
+        if round_ is None:
+            return _no_round(request)
         listed, _ = await placements_page(
             db_session,
             user=request.user,

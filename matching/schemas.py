@@ -225,7 +225,7 @@ class RunPolicyIn(Struct, kw_only=True):
     preset: Preset = "fewest_poor"
     priority_weight: Annotated[int, Meta(ge=0, le=10)] = 1
     max_per_school: Annotated[int, Meta(ge=1, le=100)] | None = None
-    max_travel_km: Annotated[float, Meta(gt=0, le=500)] | None = None
+    max_travel_km: Annotated[float, Meta(ge=0.1, le=500)] | None = None
     seed: Annotated[int, Meta(ge=0, le=2**31 - 1)] = 0
 
     def policy(self) -> RunPolicy:
