@@ -128,11 +128,16 @@ async def client(app: object) -> AsyncIterator[Client]:
 @pytest.fixture
 async def live_server(db: AsyncSession) -> AsyncIterator[object]:
     """The app served by uvicorn on 127.0.0.1 (`.url`), against the test database; one per test,
-    stopped (after running the jobs it queued) before `db` empties the tables."""
+    stopped (after running the jobs it queued) before `db` empties the tables.
+
+    It runs its jobs in its own process even when Redis is configured, so a browser flow that waits
+    on a job (a matching run) needs no worker beside it; the arq path is tested without a browser."""
+    import dataclasses
+
     from placements.app import create_app
     from tests.browser.harness import serving
 
-    async with serving(create_app(get_settings())) as server:
+    async with serving(create_app(dataclasses.replace(get_settings(), redis_url=None))) as server:
         yield server
 
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from itertools import count
 from typing import Any
 
@@ -133,28 +130,6 @@ async def run_queued_jobs() -> None:
             await worker.main()
         finally:
             await worker.close()
-
-
-@asynccontextmanager
-async def background_worker() -> AsyncIterator[None]:
-    """With Redis, jobs a live server queues are run while the block runs (by burst workers, one after
-    another, as `run_queued_jobs` does); without Redis the server runs its jobs itself."""
-    if not get_settings().redis_url:
-        yield
-        return
-    stop = asyncio.Event()
-
-    async def keep_working() -> None:
-        while not stop.is_set():
-            await run_queued_jobs()
-            await asyncio.sleep(0.2)
-
-    task = asyncio.create_task(keep_working())
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
 
 
 async def make_pupil(db: AsyncSession, school_id: Any, **fields: Any) -> Any:

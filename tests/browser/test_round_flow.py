@@ -15,7 +15,6 @@ from placements.accounts.models import Role
 from tests.browser.test_employer_flow import _sign_in, _sign_out
 from tests.support import (
     PASSWORD,
-    background_worker,
     make_compliance,
     make_consent,
     make_employer,
@@ -82,11 +81,6 @@ async def _start_run(page_audit, round_id, mode_label: str) -> str:
 
 
 async def test_a_round_from_preferences_to_reallocation(db, live_server, page, page_audit, artifacts):
-    async with background_worker():
-        await _whole_round(db, page, page_audit, artifacts)
-
-
-async def _whole_round(db, page, page_audit, artifacts) -> None:
     round_, (a, b, c), staff, pupils, employer = await _arrange(db)
     coordinator = await make_user(db, Role.COORDINATOR)
     employer_user = await make_user(db, Role.EMPLOYER_USER, employer_id=employer.id)
