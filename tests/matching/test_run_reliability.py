@@ -16,6 +16,7 @@ from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.registry import JobContext
+from tests.matching.pages_support import hold_jobs
 from tests.support import run_queued_jobs
 
 
@@ -141,16 +142,19 @@ async def test_an_unexpected_error_fails_the_run_and_its_job(client, db, scenari
     assert job.status is JobStatus.FAILED and "numerical trouble" in job.error
 
 
-async def test_two_run_requests_at_the_same_moment_start_one_run(client, db, scenario):
+async def test_two_run_requests_at_the_same_moment_start_one_run(client, db, scenario, monkeypatch):
     s = await _with_choices(db, scenario)
     await client.sign_in(s.coordinator)
+    # Held, so the first run is still in progress when the second request arrives, however fast the
+    # in-process job would otherwise finish.
+    release = hold_jobs(monkeypatch)
     path = f"/api/rounds/{s.round.id}/runs"
     first, second = await asyncio.gather(
         client.api("POST", path, json={"seed": 1}), client.api("POST", path, json={"seed": 2})
     )
     assert first.status_code == second.status_code == 202, (first.text, second.text)
     assert first.json()["id"] == second.json()["id"]
-    await run_queued_jobs()
+    await release()
     await db.commit()
     assert len(list(await db.scalars(select(MatchRun)))) == 1
 
