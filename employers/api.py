@@ -39,7 +39,7 @@ from placements.accounts.pages import client_ip
 from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
-from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
 from placements.web.forms import FormErrors
 from placements.web.pages import current_round
 from placements.web.paging import NO_NUL, Limit, Offset
@@ -60,10 +60,8 @@ async def _decide(
 ) -> EmployerOut:
     """A coordinator's decision on an organisation; a decision its status does not allow is a 409."""
     employer = await queries.employer_for(db, user=request.user, employer_id=employer_id)
-    try:
+    with refusals_as_conflicts(services.EmployerError):
         await decision(db, employer=employer, actor=request.user, ip_address=client_ip(request), **details)
-    except services.EmployerError as exc:
-        raise ConflictException(str(exc)) from exc
     return await _employer_out(db, employer)
 
 
@@ -92,10 +90,8 @@ class EmployersApi(Controller):
         checked = inputs.check_sign_up(raw, errors)
         if checked is None:
             raise _refuse(errors)
-        try:
+        with refusals_as_conflicts(AccountError):
             employer, _user = await services.sign_up(db_session, data=checked, ip_address=client_ip(request))
-        except AccountError as exc:
-            raise ConflictException(str(exc)) from exc
         return await _employer_out(db_session, employer)
 
     @get(
@@ -138,12 +134,10 @@ class EmployersApi(Controller):
         person = inputs.check_person(raw, errors)
         if details is None or person is None:
             raise _refuse(errors)
-        try:
+        with refusals_as_conflicts(AccountError):
             employer = await services.invite_employer(
                 db_session, details=details, contact=person, actor=request.user, ip_address=client_ip(request)
             )
-        except AccountError as exc:
-            raise ConflictException(str(exc)) from exc
         return await _employer_out(db_session, employer)
 
     @get(
@@ -298,7 +292,7 @@ class EmployersApi(Controller):
         db_session: DbSession,
     ) -> UserOut:
         employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        try:
+        with refusals_as_conflicts(AccountError):
             user = await services.invite_colleague(
                 db_session,
                 employer=employer,
@@ -306,8 +300,6 @@ class EmployersApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except AccountError as exc:
-            raise ConflictException(str(exc)) from exc
         return UserOut.of(user)
 
 
@@ -443,7 +435,7 @@ class PlacementsApi(Controller):
         checked = inputs.check_placement(data.raw(), errors, round_weeks=list(placement_round.weeks))
         if checked is None:
             raise _refuse(errors)
-        try:
+        with refusals_as_conflicts(services.EmployerError):
             await services.update_placement(
                 db_session,
                 placement=placement,
@@ -451,8 +443,6 @@ class PlacementsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except services.EmployerError as exc:
-            raise ConflictException(str(exc)) from exc
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(placement, employer.name)
 
@@ -470,12 +460,10 @@ class PlacementsApi(Controller):
         placement = await queries.placement_for(
             db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
         )
-        try:
+        with refusals_as_conflicts(services.EmployerError):
             await services.withdraw_placement(
                 db_session, placement=placement, actor=request.user, ip_address=client_ip(request)
             )
-        except services.EmployerError as exc:
-            raise ConflictException(str(exc)) from exc
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(placement, employer.name)
 
@@ -495,7 +483,7 @@ class PlacementsApi(Controller):
         current = await current_round(db_session)
         if current is None:
             raise ConflictException("There is no open round to copy the placement into")
-        try:
+        with refusals_as_conflicts(services.EmployerError):
             copy = await services.copy_placement(
                 db_session,
                 placement=placement,
@@ -503,7 +491,5 @@ class PlacementsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except services.EmployerError as exc:
-            raise ConflictException(str(exc)) from exc
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(copy, employer.name)

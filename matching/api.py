@@ -7,8 +7,6 @@ read everything. Refusals of the round's rules answer 409 with the message the p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -58,7 +56,7 @@ from placements.accounts.pages import client_ip
 from placements.audit.services import record
 from placements.db import DbSession
 from placements.jobs.models import JobRecord
-from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
 from placements.web.pages import current_round
 from placements.web.paging import Limit, Offset
 from schools.models import Pupil
@@ -77,15 +75,6 @@ RunIds = Annotated[
 RoundQuery = Annotated[
     UUID | None, QueryParameter(name="round", description="The round's id; the current round when left out")
 ]
-
-
-@contextmanager
-def refusals_as_conflicts() -> Iterator[None]:
-    """A refusal of the round's rules answers 409 with its message."""
-    try:
-        yield
-    except MatchingError as exc:
-        raise ConflictException(str(exc)) from exc
 
 
 def _checked(data: RoundIn) -> rounds.RoundData:
@@ -183,7 +172,7 @@ class RoundsApi(Controller):
     async def create(
         self, request: Request[User, Any, Any], data: JSONBody[RoundIn], db_session: DbSession
     ) -> RoundOut:
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             round_ = await rounds.create_round(
                 db_session, data=_checked(data), actor=request.user, ip_address=client_ip(request)
             )
@@ -214,7 +203,7 @@ class RoundsApi(Controller):
         db_session: DbSession,
     ) -> RoundOut:
         round_ = await queries.get_round(db_session, round_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             await rounds.update_round(
                 db_session,
                 round_=round_,
@@ -241,7 +230,7 @@ class RoundsApi(Controller):
         db_session: DbSession,
     ) -> RoundOut:
         round_ = await queries.get_round(db_session, round_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             round_ = await rounds.advance(
                 db_session, round_=round_, to=data.to, actor=request.user, ip_address=client_ip(request)
             )
@@ -310,7 +299,7 @@ class RoundsApi(Controller):
     ) -> Response[ChoiceUploadOut]:
         round_ = await queries.get_round(db_session, round_id)
         school = await get_school(db_session, user=request.user, school_id=request.user.school_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             result = await preferences.upload_choices(
                 db_session,
                 round_=round_,
@@ -382,7 +371,7 @@ class RoundsApi(Controller):
     ) -> PupilChoicesOut:
         round_ = await queries.get_round(db_session, round_id)
         pupil = await get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             await preferences.save_choices(
                 db_session,
                 round_=round_,
@@ -424,7 +413,7 @@ class RoundsApi(Controller):
         db_session: DbSession,
     ) -> RunOut:
         round_ = await queries.get_round(db_session, round_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             run = await runs.start_run(
                 db_session,
                 round_=round_,
@@ -500,7 +489,7 @@ class RoundsApi(Controller):
         round_ = await queries.get_round(db_session, round_id)
         pupil = await _entered_pupil(db_session, round_, data.pupil)
         placement = await _placement_of_round(db_session, round_, data.placement)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             adjustment = await runs.add_adjustment(
                 db_session,
                 round_=round_,
@@ -603,7 +592,7 @@ class RunsApi(Controller):
         self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> PublicationOut:
         run = await queries.get_run(db_session, run_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             count = await publication.publish_run(
                 db_session, run=run, actor=request.user, ip_address=client_ip(request)
             )
@@ -691,7 +680,7 @@ class OutcomesApi(Controller):
         db_session: DbSession,
     ) -> OutcomeOut:
         row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             await offers.answer(
                 db_session,
                 outcome=row.outcome,
@@ -718,7 +707,7 @@ class OutcomesApi(Controller):
         db_session: DbSession,
     ) -> OutcomeOut:
         row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
-        with refusals_as_conflicts():
+        with refusals_as_conflicts(MatchingError):
             await offers.withdraw(
                 db_session,
                 outcome=row.outcome,

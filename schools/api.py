@@ -17,7 +17,7 @@ from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
-from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
 from placements.web.paging import FilterText, Limit, Offset
 from schools import queries, services
 from schools.csv_import import MAX_BYTES, FileRefused, template_csv
@@ -157,12 +157,10 @@ class SchoolsApi(Controller):
     async def create(
         self, request: Request[User, Any, Any], data: JSONBody[SchoolIn], db_session: DbSession
     ) -> SchoolOut:
-        try:
+        with refusals_as_conflicts(SchoolsError):
             school = await services.create_school(
                 db_session, data=_school_data(data), actor=request.user, ip_address=client_ip(request)
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return await _school_out(db_session, request.user, school)
 
     @get(
@@ -193,7 +191,7 @@ class SchoolsApi(Controller):
         db_session: DbSession,
     ) -> SchoolOut:
         school = await queries.get_school(db_session, user=request.user, school_id=school_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             await services.update_school(
                 db_session,
                 school=school,
@@ -201,8 +199,6 @@ class SchoolsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return await _school_out(db_session, request.user, school)
 
     @get(
@@ -233,7 +229,7 @@ class SchoolsApi(Controller):
         db_session: DbSession,
     ) -> StaffOut:
         school = await queries.get_school(db_session, user=request.user, school_id=school_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             user = await services.invite_school_staff(
                 db_session,
                 school=school,
@@ -244,8 +240,6 @@ class SchoolsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return _staff_out(user)
 
     @put(
@@ -267,7 +261,7 @@ class SchoolsApi(Controller):
         staff = await queries.get_school_staff(
             db_session, user=request.user, school=school, staff_id=staff_id
         )
-        try:
+        with refusals_as_conflicts(SchoolsError):
             await services.update_school_staff(
                 db_session,
                 staff=staff,
@@ -276,8 +270,6 @@ class SchoolsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return _staff_out(staff)
 
 
@@ -405,7 +397,7 @@ class PupilsApi(Controller):
         self, request: Request[User, Any, Any], data: JSONBody[PupilIn], db_session: DbSession
     ) -> PupilOut:
         school = await queries.get_school(db_session, user=request.user, school_id=request.user.school_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             pupil = await services.create_pupil(
                 db_session,
                 school=school,
@@ -413,8 +405,6 @@ class PupilsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return await _pupil_out(db_session, request.user, pupil)
 
     @get(
@@ -445,7 +435,7 @@ class PupilsApi(Controller):
         db_session: DbSession,
     ) -> PupilOut:
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             await services.update_pupil(
                 db_session,
                 pupil=pupil,
@@ -453,8 +443,6 @@ class PupilsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return await _pupil_out(db_session, request.user, pupil)
 
     @delete(
@@ -498,7 +486,7 @@ class PupilsApi(Controller):
         db_session: DbSession,
     ) -> ConsentOut:
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             consent = await services.record_consent(
                 db_session,
                 pupil=pupil,
@@ -511,8 +499,6 @@ class PupilsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return _consent_out(consent)
 
     @post(
@@ -531,7 +517,7 @@ class PupilsApi(Controller):
         db_session: DbSession,
     ) -> list[ConsentOut]:
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             closed = await services.withdraw_consent(
                 db_session,
                 pupil=pupil,
@@ -539,8 +525,6 @@ class PupilsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return [_consent_out(c) for c in closed]
 
     @get(
@@ -654,12 +638,10 @@ class PupilImportsApi(Controller):
         self, request: Request[User, Any, Any], import_id: FromPath[UUID], db_session: DbSession
     ) -> ImportResultOut:
         pending = await queries.get_pending_import(db_session, user=request.user, import_id=import_id)
-        try:
+        with refusals_as_conflicts(SchoolsError):
             result = await services.confirm_import(
                 db_session, pending=pending, actor=request.user, ip_address=client_ip(request)
             )
-        except SchoolsError as exc:
-            raise ConflictException(str(exc)) from exc
         return ImportResultOut(created=result.created, updated=result.updated)
 
     @delete(

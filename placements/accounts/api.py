@@ -17,7 +17,7 @@ from placements.accounts.guards import access
 from placements.accounts.models import Role, User
 from placements.accounts.services import AccountError, Invitation, invite_user
 from placements.db import DbSession
-from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
 from placements.web.forms import EMAIL
 from placements.web.paging import Limit, Offset
 from schools.models import School
@@ -119,13 +119,11 @@ class AccountsApi(Controller):
             school_id=school_id,
             employer_id=employer_id,
         )
-        try:
+        with refusals_as_conflicts(AccountError):
             user = await invite_user(
                 db_session,
                 invitation=invitation,
                 actor=request.user,
                 ip_address=request.client.host if request.client else None,
             )
-        except AccountError as exc:
-            raise ConflictException(str(exc)) from exc
         return UserOut.of(user)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +21,15 @@ from litestar.response import Redirect, Template
 from sqlalchemy.exc import DBAPIError
 
 log = logging.getLogger(__name__)
+
+
+@contextmanager
+def refusals_as_conflicts(*refusals: type[Exception]) -> Iterator[None]:
+    """A service's refusal (one of `refusals`, whose message is for the person) answers 409 with it."""
+    try:
+        yield
+    except refusals as exc:
+        raise ConflictException(str(exc)) from exc
 
 
 class ConflictException(ClientException):
