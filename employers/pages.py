@@ -24,7 +24,7 @@ from placements.accounts.pages import client_ip
 from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
-from placements.web.forms import FormErrors, render_form
+from placements.web.forms import FormErrors, date_input, render_form
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
 
@@ -46,14 +46,9 @@ async def read_form(request: Request[Any, Any, Any]) -> tuple[dict[str, Any], di
                 shown[key] = value.strip()
     raw = dict(shown)
     for name in DATE_FIELDS:
-        parts = [shown.get(f"{name}-{part}", "") for part in ("day", "month", "year")]
-        if any(parts):
-            try:
-                raw[name] = date(int(parts[2]), int(parts[1]), int(parts[0]))
-                if raw[name].year < 2000:
-                    raw[name] = ""
-            except ValueError:
-                raw[name] = ""
+        entered, day = date_input(shown, name)
+        if entered:
+            raw[name] = day or ""
         elif name in raw or any(f"{name}-{p}" in shown for p in ("day", "month", "year")):
             raw[name] = None
     return raw, shown

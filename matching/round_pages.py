@@ -29,7 +29,7 @@ from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
 from placements.db import DbSession
 from placements.jobs.models import JobRecord
-from placements.web.forms import FormErrors, form_values, render_form
+from placements.web.forms import FormErrors, date_input, form_values, render_form
 from placements.web.paging import Page, Paging, page_from_request
 from schools.models import Pupil, School
 
@@ -66,16 +66,9 @@ def _whole(
 
 def _date(values: dict[str, str], errors: FormErrors, name: str) -> date | None:
     """The GOV.UK date input's three boxes as a date; None when all are blank."""
-    parts = [values.get(f"{name}-{part}", "") for part in ("day", "month", "year")]
-    if not any(parts):
-        return None
-    try:
-        day = date(int(parts[2]), int(parts[1]), int(parts[0]))
-    except ValueError:
-        day = None
-    if day is None or day.year < 2000:
+    entered, day = date_input(values, name)
+    if entered and day is None:
         errors.add(name, "Enter a real date, like 27 3 2027")
-        return None
     return day
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from litestar import Request
@@ -45,3 +47,16 @@ def render_form(template: str, *, values: dict[str, str], errors: FormErrors, **
         context={"values": values, "errors": errors, **context},
         status_code=400 if errors else 200,
     )
+
+
+def date_input(values: Mapping[str, Any], name: str) -> tuple[bool, date | None]:
+    """A GOV.UK date input's three boxes (`name-day`, `-month`, `-year`): whether anything was entered,
+    and the date, or None when they do not make a real date in 2000 or later."""
+    parts = [values.get(f"{name}-{part}", "") for part in ("day", "month", "year")]
+    if not any(parts):
+        return False, None
+    try:
+        day = date(int(parts[2]), int(parts[1]), int(parts[0]))
+    except ValueError:
+        return True, None
+    return True, day if day.year >= 2000 else None
