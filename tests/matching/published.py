@@ -9,15 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching import preferences, publication, rounds, runs
-from matching.models import Outcome, RunStatus, Stage
+from matching.models import MatchRun, Outcome, RunStatus, Stage
 from matching.policy import RunPolicy
 from tests.support import run_queued_jobs
 
 
-async def publish_choices(
+async def enter(
     db: AsyncSession, s: Any, choices: dict[Any, list[Any]], *, open_to_other: bool = False
-) -> dict[UUID, Outcome]:
-    """Enter choices (pupil → placements), run matching and publish: the current outcomes by pupil."""
+) -> None:
+    """Each pupil's choices (pupil → placements), entered by their own school's staff."""
     staff_of = {school.id: staff for school, staff in zip(s.schools, s.school_staff, strict=True)}
     for pupil, placements in choices.items():
         await preferences.save_choices(
@@ -29,6 +29,13 @@ async def publish_choices(
             actor=staff_of[pupil.school_id],
             ip_address=None,
         )
+
+
+async def matched_run(
+    db: AsyncSession, s: Any, choices: dict[Any, list[Any]], *, open_to_other: bool = False
+) -> MatchRun:
+    """Enter choices, close preferences, run matching and mark the round matched: the finished run."""
+    await enter(db, s, choices, open_to_other=open_to_other)
     await rounds.advance(
         db, round_=s.round, to=Stage.PREFERENCES_CLOSED, actor=s.coordinator, ip_address=None
     )
@@ -39,6 +46,15 @@ async def publish_choices(
     await db.refresh(run)
     assert run.status is RunStatus.DONE, run.error
     await rounds.advance(db, round_=s.round, to=Stage.MATCHED, actor=s.coordinator, ip_address=None)
+    await db.commit()
+    return run
+
+
+async def publish_choices(
+    db: AsyncSession, s: Any, choices: dict[Any, list[Any]], *, open_to_other: bool = False
+) -> dict[UUID, Outcome]:
+    """Enter choices (pupil → placements), run matching and publish: the current outcomes by pupil."""
+    run = await matched_run(db, s, choices, open_to_other=open_to_other)
     await publication.publish_run(db, run=run, actor=s.coordinator, ip_address=None)
     await db.commit()
     await run_queued_jobs()

@@ -19,6 +19,7 @@ from placements.clock import today
 from placements.jobs.schedule import start_daily_job
 from placements.notifications.models import OutboxMessage
 from schools.services import subject_access_export, withdraw_consent
+from tests.matching.published import matched_run
 from tests.support import run_queued_jobs
 
 
@@ -125,24 +126,7 @@ async def test_two_starts_at_once_give_one_run(client, db, scenario):
 
 async def _matched(db, s):
     """Every pupil of the first school chose the first placement; one run finished; the round matched."""
-    for pupil in s.pupils[0]:
-        await preferences.save_choices(
-            db,
-            round_=s.round,
-            pupil=pupil,
-            placement_ids=[s.placements[0].id],
-            open_to_other=True,
-            actor=s.school_staff[0],
-            ip_address=None,
-        )
-    await rounds.advance(
-        db, round_=s.round, to=Stage.PREFERENCES_CLOSED, actor=s.coordinator, ip_address=None
-    )
-    await db.commit()
-    run = await _run(db, s.round, s.coordinator)
-    await rounds.advance(db, round_=s.round, to=Stage.MATCHED, actor=s.coordinator, ip_address=None)
-    await db.commit()
-    return run
+    return await matched_run(db, s, {pupil: [s.placements[0]] for pupil in s.pupils[0]}, open_to_other=True)
 
 
 async def test_publication_is_all_or_nothing(client, db, scenario, monkeypatch):

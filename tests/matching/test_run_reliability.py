@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 import matching.runs
-from matching import preferences, publication, runs
+from matching import publication, runs
 from matching.models import AdjustmentKind, MatchRun, Outcome, RunKind, RunStatus, Stage
 from matching.policy import RunPolicy
 from placements.audit.models import AuditEntry
@@ -17,6 +17,7 @@ from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.registry import JobContext
 from tests.matching.pages_support import hold_jobs
+from tests.matching.published import enter
 from tests.support import run_queued_jobs
 
 
@@ -47,17 +48,10 @@ async def _queued_run(db, round_, actor) -> tuple[MatchRun, JobContext]:
 
 
 async def _with_choices(db, scenario):
+    """The first school's pupils chose the first placement; preferences closed (set directly, since
+    these tests are about the run's job, not the calendar)."""
     s = await scenario()
-    for pupil in s.pupils[0]:
-        await preferences.save_choices(
-            db,
-            round_=s.round,
-            pupil=pupil,
-            placement_ids=[s.placements[0].id],
-            open_to_other=True,
-            actor=s.school_staff[0],
-            ip_address=None,
-        )
+    await enter(db, s, {pupil: [s.placements[0]] for pupil in s.pupils[0]}, open_to_other=True)
     s.round.stage = Stage.PREFERENCES_CLOSED
     await db.commit()
     return s
