@@ -46,6 +46,11 @@ class Round(UUIDAuditBase):
     respond_within_days: Mapped[int] = mapped_column(default=14)
     # The day the round entered each stage it has reached ({stage: ISO date}), shown to everyone.
     stage_dates: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
+    # How long the round's pupil data is kept once the round closes; a daily job erases it after that.
+    keep_pupil_data_months: Mapped[int] = mapped_column(default=12)
+    pupil_data_erased_on: Mapped[date | None] = mapped_column(default=None)
+    # The round's anonymous figures, kept when its pupil data is erased so year-on-year reports remain.
+    aggregates: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
 
 
 class Preference(UUIDBase):
@@ -188,6 +193,9 @@ class Outcome(UUIDAuditBase):
     school_reply: Mapped[Reply] = mapped_column(enum_column(Reply), default=Reply.PENDING)
     respond_by: Mapped[date | None] = mapped_column(default=None)
     reminded_on: Mapped[date | None] = mapped_column(default=None)
+    # The day each side answered, for the placement's history.
+    employer_replied_on: Mapped[date | None] = mapped_column(default=None)
+    school_replied_on: Mapped[date | None] = mapped_column(default=None)
     # Set when a side ends an agreed placement ("school" or "employer"), with the reason given.
     withdrawn_by: Mapped[str | None] = mapped_column(String(20), default=None)
     withdrawn_on: Mapped[date | None] = mapped_column(default=None)
@@ -214,3 +222,37 @@ class Outcome(UUIDAuditBase):
         if self.employer_reply is Reply.YES and self.school_reply is Reply.YES:
             return "Agreed"
         return "Waiting for answers"
+
+
+class Attendance(UUIDBase):
+    """One day of an agreed placement as the employer recorded it: the pupil attended or did not."""
+
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("outcome_id", "day", name="uq_attendance_day"),)
+
+    outcome_id: Mapped[UUID] = mapped_column(ForeignKey("outcome.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date]
+    attended: Mapped[bool]
+    recorded_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+class FollowUp(UUIDAuditBase):
+    """What both sides say once an agreed placement has happened: one record per outcome.
+
+    The employer gives feedback on the pupil and says whether it would host again; the school
+    records the pupil's reflection and whether the pupil completed the placement.
+    """
+
+    __tablename__ = "follow_up"
+
+    outcome_id: Mapped[UUID] = mapped_column(
+        ForeignKey("outcome.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    employer_feedback: Mapped[str | None] = mapped_column(Text, default=None)
+    would_host_again: Mapped[bool | None] = mapped_column(default=None)
+    feedback_on: Mapped[date | None] = mapped_column(default=None)
+    reflection: Mapped[str | None] = mapped_column(Text, default=None)
+    completed: Mapped[bool | None] = mapped_column(default=None)
+    completed_on: Mapped[date | None] = mapped_column(default=None)

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching import api, choice_pages, offer_pages, round_pages
+from matching import api, choice_pages, offer_pages, report_api, report_pages, round_pages
 
-ROUTES: list[Any] = [*round_pages.ROUTES, *choice_pages.ROUTES, *offer_pages.ROUTES, *api.ROUTES]
+ROUTES: list[Any] = [
+    *round_pages.ROUTES,
+    *choice_pages.ROUTES,
+    *offer_pages.ROUTES,
+    *report_pages.ROUTES,
+    *api.ROUTES,
+    *report_api.ROUTES,
+]

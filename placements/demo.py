@@ -25,6 +25,7 @@ from placements.accounts.models import Role, User
 from placements.accounts.passwords import hash_password
 from placements.audit.services import record
 from placements.clock import today
+from placements.demo_history import last_year_round
 from placements.geo import haversine_km
 from placements.settings import Settings
 from schools.models import Consent, Pupil, School
@@ -286,6 +287,7 @@ async def load_demo(
         employers.append(employer)
         db.add(employer)
     await db.flush()
+    db.add(last_year_round(year - 1, schools, employers))
     # Complete compliance records, except that the second employer's insurance expires within
     # 30 days (a warning) and the third's has lapsed (not eligible for matching).
     for number, employer in enumerate(employers):

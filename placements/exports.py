@@ -13,6 +13,10 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -34,4 +38,25 @@ def csv_text(header: Iterable[str], rows: Iterable[Iterable[Any]], *, bom: bool 
     writer.writerow([safe_cell(cell) for cell in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
+    return out.getvalue()
+
+
+def xlsx_bytes(sheet: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """An Excel workbook of one sheet (bold header row), every cell passed through `safe_cell`.
+
+    The workbook is written streaming (openpyxl's write-only mode), so a long table stays cheap.
+    """
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(sheet[:31])
+    bold = Font(bold=True)
+    heading = []
+    for name in header:
+        cell = WriteOnlyCell(worksheet, value=safe_cell(name))
+        cell.font = bold
+        heading.append(cell)
+    worksheet.append(heading)
+    for row in rows:
+        worksheet.append([safe_cell(cell) for cell in row])
+    out = io.BytesIO()
+    workbook.save(out)
     return out.getvalue()

@@ -3,7 +3,16 @@
 from advanced_alchemy.base import orm_registry
 
 from employers.models import Employer, EmployerCompliance, Placement
-from matching.models import Adjustment, ChoiceEntry, MatchRun, Outcome, Preference, Round
+from matching.models import (
+    Adjustment,
+    Attendance,
+    ChoiceEntry,
+    FollowUp,
+    MatchRun,
+    Outcome,
+    Preference,
+    Round,
+)
 from placements.accounts.models import AccountToken, User
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord
@@ -16,12 +25,14 @@ metadata = orm_registry.metadata
 __all__ = [
     "AccountToken",
     "Adjustment",
+    "Attendance",
     "AuditEntry",
     "ChoiceEntry",
     "Consent",
     "Employer",
     "EmployerCompliance",
     "ErasedPupil",
+    "FollowUp",
     "JobRecord",
     "MatchRun",
     "OutboxMessage",

@@ -33,6 +33,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Outcomes", "/outcomes", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF})),
     ("Matches", "/matches", frozenset({Role.EMPLOYER_USER})),
     ("Users", "/users", frozenset({Role.COORDINATOR})),
+    ("Reports", "/reports", frozenset(Role)),
     ("Audit log", "/audit", frozenset({Role.COORDINATOR})),
 ]
 
@@ -76,6 +77,11 @@ def flashes(context: Any) -> list[dict[str, str]]:
     return request.scope["session"].pop("_messages", [])
 
 
+def percent(rate: float | None) -> str:
+    """A rate as a whole percentage; "No data" where there is nothing to divide by yet."""
+    return "No data" if rate is None else f"{rate:.0%}"
+
+
 def build_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader(
@@ -89,7 +95,11 @@ def build_environment() -> Environment:
     )
     environment.globals.update(navigation_for=navigation_for, flashes=flashes)
     environment.filters.update(
-        action_item=action_item, error_link=error_link, option_item=option_item, role_item=role_item
+        action_item=action_item,
+        error_link=error_link,
+        option_item=option_item,
+        percent=percent,
+        role_item=role_item,
     )
     environment.globals["service_name"] = "Placements"
     return environment

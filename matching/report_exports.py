@@ -1,0 +1,215 @@
+"""The tables behind the reports as downloads (CSV or XLSX), and the anonymised open-data table.
+
+Each table says who may download it; every download is scoped like the pages (a school gets its own
+pupils, an employer its own placements and first names only) and is audited by the page that serves it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching import queries
+from matching.models import Round
+from matching.reports import RoundReport, unplaced_reason
+from placements.accounts.models import Role, User
+
+# More rows than any round holds, so a download is never cut short (5,000 pupils a year locally,
+# 100,000 nationally).
+MOST_ROWS = 1_000_000
+# Counts from 1 to this are too small to publish: a reader could tell who they are.
+SMALL = 4
+SUPPRESSED = "[c]"
+
+Rows = list[list[Any]]
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    roles: frozenset[Role]
+    build: Callable[[AsyncSession, Round, User, RoundReport], Awaitable[tuple[list[str], Rows]]]
+
+
+def _percent(rate: float | None) -> str:
+    return "" if rate is None else f"{rate:.0%}"
+
+
+async def _placements(
+    db: AsyncSession, round_: Round, user: User, report: RoundReport
+) -> tuple[list[str], Rows]:
+    header = ["placement", "places", "offered", "agreed", "fill rate"]
+    return header, [[f.name, f.places, f.offered, f.agreed, _percent(f.rate)] for f in report.placements]
+
+
+async def _employers(
+    db: AsyncSession, round_: Round, user: User, report: RoundReport
+) -> tuple[list[str], Rows]:
+    header = ["employer", "places", "offered", "agreed", "fill rate"]
+    return header, [[f.name, f.places, f.offered, f.agreed, _percent(f.rate)] for f in report.employers]
+
+
+async def _schools(
+    db: AsyncSession, round_: Round, user: User, report: RoundReport
+) -> tuple[list[str], Rows]:
+    header = [
+        "school",
+        "pupils registered",
+        "with consent",
+        "with choices",
+        "placed",
+        "agreed",
+        "digital advisor",
+    ]
+    rows = [
+        [
+            s.name,
+            s.registered,
+            s.consenting,
+            s.with_choices,
+            s.placed,
+            s.agreed,
+            "yes" if s.has_advisor else "no",
+        ]
+        for s in report.schools
+    ]
+    return header, rows
+
+
+async def _outcome_rows(
+    db: AsyncSession, round_: Round, user: User, status: str | None
+) -> list[queries.OutcomeRow]:
+    rows, _ = await queries.outcomes(
+        db, user=user, round_id=round_.id, status=status, limit=MOST_ROWS, offset=0
+    )
+    return rows
+
+
+async def _outcomes(
+    db: AsyncSession, round_: Round, user: User, report: RoundReport
+) -> tuple[list[str], Rows]:
+    rows = await _outcome_rows(db, round_, user, None)
+    if user.role is Role.EMPLOYER_USER:
+        # An employer knows a matched pupil by first name, school and year group only.
+        header = ["first name", "school", "year group", "placement", "status"]
+        return header, [
+            [
+                r.pupil.first_name,
+                r.school_name,
+                r.pupil.year_group,
+                r.placement.title if r.placement else "",
+                r.outcome.status,
+            ]
+            for r in rows
+        ]
+    header = [
+        "reference",
+        "first name",
+        "last name",
+        "school",
+        "year group",
+        "placement",
+        "employer",
+        "choice",
+        "status",
+    ]
+    return header, [
+        [
+            r.pupil.reference,
+            r.pupil.first_name,
+            r.pupil.last_name,
+            r.school_name,
+            r.pupil.year_group,
+            r.placement.title if r.placement else "",
+            r.employer_name or "",
+            r.outcome.rank or ("other" if r.placement else ""),
+            r.outcome.status,
+        ]
+        for r in rows
+    ]
+
+
+async def _unplaced(
+    db: AsyncSession, round_: Round, user: User, report: RoundReport
+) -> tuple[list[str], Rows]:
+    rows = [r for r in await _outcome_rows(db, round_, user, None) if not r.outcome.holds_place]
+    header = ["reference", "first name", "last name", "school", "year group", "reason", "explanation"]
+    return header, [
+        [
+            r.pupil.reference,
+            r.pupil.first_name,
+            r.pupil.last_name,
+            r.school_name,
+            r.pupil.year_group,
+            unplaced_reason(r.outcome.status, r.outcome.explanation),
+            r.outcome.explanation,
+        ]
+        for r in rows
+    ]
+
+
+async def _open_data(
+    db: AsyncSession, round_: Round, user: User, report: RoundReport
+) -> tuple[list[str], Rows]:
+    return ["measure", "category", "count"], open_data_rows(report)
+
+
+def open_data_rows(report: RoundReport) -> Rows:
+    """Counts a council could publish: no names, and small counts suppressed (see `suppress`)."""
+    headline = report.headline
+    groups: list[tuple[str, list[tuple[str, int]]]] = [
+        (
+            "Pupils",
+            [
+                ("Taking part", headline.taking_part),
+                ("Placed", headline.placed),
+                ("Placement agreed", headline.agreed),
+                ("Unplaced", headline.unplaced),
+            ],
+        ),
+        ("Placed pupils by choice", report.ranks),
+        ("Unplaced pupils by reason", report.unplaced_reasons),
+        ("Placed pupils by pathway", [(f.name, f.offered) for f in report.pathways]),
+        ("Places by pathway", [(f.name, f.places) for f in report.pathways]),
+        ("Pupils taking part by group", [(g.name, g.taking_part) for g in report.groups]),
+        ("Placed pupils by group", [(g.name, g.placed) for g in report.groups]),
+        ("Placed pupils by travel distance", report.travel),
+        ("Placed pupils by school", [(s.name, s.placed) for s in report.schools]),
+        (
+            "Agreed placements followed up",
+            [
+                ("Completed", report.follow_up.completed),
+                ("Not completed", report.follow_up.not_completed),
+                ("Employer feedback given", report.follow_up.feedback),
+                ("Employer would host again", report.follow_up.would_host_again),
+            ],
+        ),
+    ]
+    return [[measure, category, value] for measure, counts in groups for category, value in suppress(counts)]
+
+
+def suppress(counts: list[tuple[str, int]]) -> list[tuple[str, int | str]]:
+    """Counts from 1 to SMALL become "[c]". If exactly one count of a group is suppressed, the next
+    smallest non-zero count is too, so the hidden one cannot be worked out from the others."""
+    small = {i for i, (_, n) in enumerate(counts) if 0 < n <= SMALL}
+    if len(small) == 1:
+        rest = sorted((n, i) for i, (_, n) in enumerate(counts) if n > 0 and i not in small)
+        if rest:
+            small.add(rest[0][1])
+    return [(label, SUPPRESSED if i in small else n) for i, (label, n) in enumerate(counts)]
+
+
+COORDINATOR = frozenset({Role.COORDINATOR})
+TABLES: dict[str, Table] = {
+    "placements": Table("Placements", frozenset({Role.COORDINATOR, Role.EMPLOYER_USER}), _placements),
+    "employers": Table("Employers", COORDINATOR, _employers),
+    "schools": Table("Pupils per school", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF}), _schools),
+    "outcomes": Table("Outcomes", frozenset(Role), _outcomes),
+    "unplaced": Table("Unplaced pupils", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF}), _unplaced),
+    "open-data": Table("Open data", COORDINATOR, _open_data),
+}
+# The tables that name pupils, whose downloads reveal personal data.
+PERSONAL = frozenset({"outcomes", "unplaced"})
