@@ -13,6 +13,8 @@ import asyncio
 import logging
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 PLACEMENTS_PER_PUPIL = 0.4
 
 
-async def _prepare(settings, pupils: int) -> str:
+async def prepare(settings, pupils: int) -> str:
     """Demo data of the given size with preferences closed; returns the round id."""
     from matching.models import Round, Stage
     from placements import migrate
@@ -34,14 +36,16 @@ async def _prepare(settings, pupils: int) -> str:
     engine = create_engine(settings)
     async with async_sessionmaker(engine, expire_on_commit=False)() as db:
         await load_demo(db, settings, pupil_count=pupils, placement_count=int(pupils * PLACEMENTS_PER_PUPIL))
-        round_id = await db.scalar(select(Round.id))
-        await db.execute(update(Round).values(stage=Stage.PREFERENCES_CLOSED))
+        round_id = await db.scalar(select(Round.id).where(Round.stage == Stage.PREFERENCES_OPEN))
+        await db.execute(update(Round).where(Round.id == round_id).values(stage=Stage.PREFERENCES_CLOSED))
         await db.commit()
     await engine.dispose()
     return str(round_id)
 
 
-async def _measure(settings, round_id: str) -> tuple[float, float, int]:
+@asynccontextmanager
+async def coordinator_client(settings) -> AsyncIterator[AsyncTestClient]:
+    """The app in-process, with the demo coordinator signed in (API writes send the CSRF header)."""
     from placements.app import create_app
     from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD
 
@@ -53,19 +57,28 @@ async def _measure(settings, round_id: str) -> tuple[float, float, int]:
             "/sign-in", data={"_csrf_token": token, "email": COORDINATOR_EMAIL, "password": DEMO_PASSWORD}
         )
         assert signed_in.status_code in (200, 303), signed_in.text
-        token = client.cookies["csrftoken"]
+        client.headers["x-csrftoken"] = client.cookies["csrftoken"]
+        yield client
+
+
+async def finished_run(client: AsyncTestClient, round_id: str) -> dict:
+    """Start a run through the API and wait for its job: the run as the API shows it."""
+    response = await client.post(f"/api/rounds/{round_id}/runs", json={})
+    assert response.status_code == 202, response.text
+    while True:
+        run = (await client.get(f"/api/runs/{response.json()['id']}")).json()
+        if run["status"] in ("done", "failed"):
+            assert run["status"] == "done", run.get("error")
+            return run
+        await asyncio.sleep(0.01)
+
+
+async def _measure(settings, round_id: str) -> tuple[float, float, int]:
+    async with coordinator_client(settings) as client:
         started = time.perf_counter()
-        response = await client.post(f"/api/rounds/{round_id}/runs", json={}, headers={"x-csrftoken": token})
-        assert response.status_code == 202, response.text
-        run_id = response.json()["id"]
-        while True:
-            run = (await client.get(f"/api/runs/{run_id}")).json()
-            if run["status"] in ("done", "failed"):
-                break
-            await asyncio.sleep(0.01)
-        page = await client.get(f"/runs/{run_id}", headers={"accept": "text/html"})
+        run = await finished_run(client, round_id)
+        page = await client.get(f"/runs/{run['id']}", headers={"accept": "text/html"})
         total = time.perf_counter() - started
-        assert run["status"] == "done", run.get("error")
         assert page.status_code == 200
     job = datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
     return total, job.total_seconds(), run["figures"]["assigned"]
@@ -83,7 +96,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
             settings = settings_from_env({"DATABASE_URL": url, "SECRET_KEY": "benchmark-" + "x" * 40})
-            round_id = asyncio.run(_prepare(settings, pupils))
+            round_id = asyncio.run(prepare(settings, pupils))
             total, job, placed = asyncio.run(_measure(settings, round_id))
             print(f"{pupils:>7} {total:>24.3f} {job:>7.3f} {placed:>7}")
 

@@ -171,6 +171,26 @@ class Reply(enum.StrEnum):
     NO = "no"
 
 
+def holds_place(placement_id: UUID | None, employer: Reply, school: Reply, withdrawn_by: str | None) -> bool:
+    """Whether an offer holds its place: neither side said no or withdrew (plain values, so reports
+    can ask it of thousands of rows without loading each outcome)."""
+    return placement_id is not None and Reply.NO not in (employer, school) and withdrawn_by is None
+
+
+def offer_status(placement_id: UUID | None, employer: Reply, school: Reply, withdrawn_by: str | None) -> str:
+    if placement_id is None:
+        return "Unplaced"
+    if withdrawn_by is not None:
+        return f"Withdrawn by the {withdrawn_by}"
+    if employer is Reply.NO:
+        return "Declined by the employer"
+    if school is Reply.NO:
+        return "Declined by the school"
+    if employer is Reply.YES and school is Reply.YES:
+        return "Agreed"
+    return "Waiting for answers"
+
+
 class Outcome(UUIDAuditBase):
     """A pupil's published result in a round: a placement offered (or none), and both sides' answers.
 
@@ -203,25 +223,11 @@ class Outcome(UUIDAuditBase):
 
     @property
     def holds_place(self) -> bool:
-        return (
-            self.placement_id is not None
-            and Reply.NO not in (self.employer_reply, self.school_reply)
-            and self.withdrawn_by is None
-        )
+        return holds_place(self.placement_id, self.employer_reply, self.school_reply, self.withdrawn_by)
 
     @property
     def status(self) -> str:
-        if self.placement_id is None:
-            return "Unplaced"
-        if self.withdrawn_by is not None:
-            return f"Withdrawn by the {self.withdrawn_by}"
-        if self.employer_reply is Reply.NO:
-            return "Declined by the employer"
-        if self.school_reply is Reply.NO:
-            return "Declined by the school"
-        if self.employer_reply is Reply.YES and self.school_reply is Reply.YES:
-            return "Agreed"
-        return "Waiting for answers"
+        return offer_status(self.placement_id, self.employer_reply, self.school_reply, self.withdrawn_by)
 
 
 class Attendance(UUIDBase):

@@ -16,7 +16,17 @@ from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, Placement
-from matching.models import Adjustment, ChoiceEntry, MatchRun, Outcome, Preference, Reply, Round
+from matching.models import (
+    Adjustment,
+    ChoiceEntry,
+    MatchRun,
+    Outcome,
+    Preference,
+    Reply,
+    Round,
+    holds_place,
+    offer_status,
+)
 from placements.accounts.models import Role, User
 from schools.models import Pupil, School
 from schools.queries import has_current_consent
@@ -147,6 +157,65 @@ async def outcomes(
         .offset(offset)
     )
     return [OutcomeRow(*row) for row in rows], total
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    """One current outcome as a download lists it: plain values, no loaded objects."""
+
+    reference: str
+    first_name: str
+    last_name: str
+    school_name: str
+    year_group: int
+    placement_title: str | None
+    employer_name: str | None
+    rank: int | None
+    status: str
+    holds_place: bool
+    explanation: str
+
+
+async def outcome_lines(db: AsyncSession, *, user: User, round_id: UUID) -> list[OutcomeLine]:
+    """Every current outcome the user may see (employers: offers on their placements), by pupil name."""
+    query = (
+        select(
+            Pupil.reference,
+            Pupil.first_name,
+            Pupil.last_name,
+            School.name,
+            Pupil.year_group,
+            Placement.title,
+            Employer.name,
+            Outcome.rank,
+            Outcome.placement_id,
+            Outcome.employer_reply,
+            Outcome.school_reply,
+            Outcome.withdrawn_by,
+            Outcome.explanation,
+        )
+        .join(Pupil, Pupil.id == Outcome.pupil_id)
+        .join(School, School.id == Pupil.school_id)
+        .outerjoin(Placement, Placement.id == Outcome.placement_id)
+        .outerjoin(Employer, Employer.id == Placement.employer_id)
+        .where(Outcome.round_id == round_id, Outcome.current.is_(True), _outcome_scope(user))
+        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    )
+    if user.role is Role.EMPLOYER_USER:
+        query = query.where(Outcome.placement_id.is_not(None))
+    lines = []
+    for (
+        *person,
+        rank,
+        placement_id,
+        employer_reply,
+        school_reply,
+        withdrawn_by,
+        explanation,
+    ) in await db.execute(query):
+        replies = (placement_id, employer_reply, school_reply, withdrawn_by)
+        lines.append(OutcomeLine(*person, rank, offer_status(*replies), holds_place(*replies), explanation))
+    return lines
 
 
 async def outcome_history(

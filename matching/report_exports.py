@@ -14,47 +14,49 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching import queries
 from matching.models import Round
-from matching.reports import RoundReport, unplaced_reason
+from matching.reports import RoundReport, Scope, round_report, unplaced_reason
 from placements.accounts.models import Role, User
 
-# More rows than any round holds, so a download is never cut short (5,000 pupils a year locally,
-# 100,000 nationally).
-MOST_ROWS = 1_000_000
 # Counts from 1 to this are too small to publish: a reader could tell who they are.
 SMALL = 4
 SUPPRESSED = "[c]"
 
 Rows = list[list[Any]]
+Sheet = tuple[list[str], Rows]
 
 
 @dataclass(frozen=True)
 class Table:
+    """A download: either figures of the round's report, or a line per pupil's outcome."""
+
     title: str
     roles: frozenset[Role]
-    build: Callable[[AsyncSession, Round, User, RoundReport], Awaitable[tuple[list[str], Rows]]]
+    of_report: Callable[[RoundReport], Sheet] | None = None
+    of_outcomes: Callable[[AsyncSession, Round, User], Awaitable[Sheet]] | None = None
+
+    async def build(self, db: AsyncSession, round_: Round, user: User) -> Sheet:
+        if self.of_outcomes is not None:
+            return await self.of_outcomes(db, round_, user)
+        assert self.of_report is not None
+        return self.of_report(await round_report(db, round_, Scope.of(user)))
 
 
 def _percent(rate: float | None) -> str:
     return "" if rate is None else f"{rate:.0%}"
 
 
-async def _placements(
-    db: AsyncSession, round_: Round, user: User, report: RoundReport
-) -> tuple[list[str], Rows]:
-    header = ["placement", "places", "offered", "agreed", "fill rate"]
-    return header, [[f.name, f.places, f.offered, f.agreed, _percent(f.rate)] for f in report.placements]
+def _placements(report: RoundReport) -> Sheet:
+    header = ["placement", "employer", "places", "offered", "agreed", "fill rate"]
+    rows = [[f.name, f.employer, f.places, f.offered, f.agreed, _percent(f.rate)] for f in report.placements]
+    return header, rows
 
 
-async def _employers(
-    db: AsyncSession, round_: Round, user: User, report: RoundReport
-) -> tuple[list[str], Rows]:
+def _employers(report: RoundReport) -> Sheet:
     header = ["employer", "places", "offered", "agreed", "fill rate"]
     return header, [[f.name, f.places, f.offered, f.agreed, _percent(f.rate)] for f in report.employers]
 
 
-async def _schools(
-    db: AsyncSession, round_: Round, user: User, report: RoundReport
-) -> tuple[list[str], Rows]:
+def _schools(report: RoundReport) -> Sheet:
     header = [
         "school",
         "pupils registered",
@@ -79,81 +81,51 @@ async def _schools(
     return header, rows
 
 
-async def _outcome_rows(
-    db: AsyncSession, round_: Round, user: User, status: str | None
-) -> list[queries.OutcomeRow]:
-    rows, _ = await queries.outcomes(
-        db, user=user, round_id=round_.id, status=status, limit=MOST_ROWS, offset=0
-    )
-    return rows
-
-
-async def _outcomes(
-    db: AsyncSession, round_: Round, user: User, report: RoundReport
-) -> tuple[list[str], Rows]:
-    rows = await _outcome_rows(db, round_, user, None)
+async def _outcomes(db: AsyncSession, round_: Round, user: User) -> Sheet:
+    lines = await queries.outcome_lines(db, user=user, round_id=round_.id)
     if user.role is Role.EMPLOYER_USER:
         # An employer knows a matched pupil by first name, school and year group only.
         header = ["first name", "school", "year group", "placement", "status"]
         return header, [
-            [
-                r.pupil.first_name,
-                r.school_name,
-                r.pupil.year_group,
-                r.placement.title if r.placement else "",
-                r.outcome.status,
-            ]
-            for r in rows
+            [x.first_name, x.school_name, x.year_group, x.placement_title, x.status] for x in lines
         ]
-    header = [
-        "reference",
-        "first name",
-        "last name",
-        "school",
-        "year group",
-        "placement",
-        "employer",
-        "choice",
-        "status",
-    ]
+    header = ["reference", "first name", "last name", "school", "year group"]
+    header += ["placement", "employer", "choice", "status"]
     return header, [
         [
-            r.pupil.reference,
-            r.pupil.first_name,
-            r.pupil.last_name,
-            r.school_name,
-            r.pupil.year_group,
-            r.placement.title if r.placement else "",
-            r.employer_name or "",
-            r.outcome.rank or ("other" if r.placement else ""),
-            r.outcome.status,
+            x.reference,
+            x.first_name,
+            x.last_name,
+            x.school_name,
+            x.year_group,
+            x.placement_title,
+            x.employer_name,
+            x.rank or ("other" if x.placement_title else ""),
+            x.status,
         ]
-        for r in rows
+        for x in lines
     ]
 
 
-async def _unplaced(
-    db: AsyncSession, round_: Round, user: User, report: RoundReport
-) -> tuple[list[str], Rows]:
-    rows = [r for r in await _outcome_rows(db, round_, user, None) if not r.outcome.holds_place]
+async def _unplaced(db: AsyncSession, round_: Round, user: User) -> Sheet:
+    lines = await queries.outcome_lines(db, user=user, round_id=round_.id)
     header = ["reference", "first name", "last name", "school", "year group", "reason", "explanation"]
     return header, [
         [
-            r.pupil.reference,
-            r.pupil.first_name,
-            r.pupil.last_name,
-            r.school_name,
-            r.pupil.year_group,
-            unplaced_reason(r.outcome.status, r.outcome.explanation),
-            r.outcome.explanation,
+            x.reference,
+            x.first_name,
+            x.last_name,
+            x.school_name,
+            x.year_group,
+            unplaced_reason(x.status, x.explanation),
+            x.explanation,
         ]
-        for r in rows
+        for x in lines
+        if not x.holds_place
     ]
 
 
-async def _open_data(
-    db: AsyncSession, round_: Round, user: User, report: RoundReport
-) -> tuple[list[str], Rows]:
+def _open_data(report: RoundReport) -> Sheet:
     return ["measure", "category", "count"], open_data_rows(report)
 
 
@@ -204,12 +176,18 @@ def suppress(counts: list[tuple[str, int]]) -> list[tuple[str, int | str]]:
 
 COORDINATOR = frozenset({Role.COORDINATOR})
 TABLES: dict[str, Table] = {
-    "placements": Table("Placements", frozenset({Role.COORDINATOR, Role.EMPLOYER_USER}), _placements),
-    "employers": Table("Employers", COORDINATOR, _employers),
-    "schools": Table("Pupils per school", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF}), _schools),
-    "outcomes": Table("Outcomes", frozenset(Role), _outcomes),
-    "unplaced": Table("Unplaced pupils", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF}), _unplaced),
-    "open-data": Table("Open data", COORDINATOR, _open_data),
+    "placements": Table(
+        "Placements", frozenset({Role.COORDINATOR, Role.EMPLOYER_USER}), of_report=_placements
+    ),
+    "employers": Table("Employers", COORDINATOR, of_report=_employers),
+    "schools": Table(
+        "Pupils per school", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF}), of_report=_schools
+    ),
+    "outcomes": Table("Outcomes", frozenset(Role), of_outcomes=_outcomes),
+    "unplaced": Table(
+        "Unplaced pupils", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF}), of_outcomes=_unplaced
+    ),
+    "open-data": Table("Open data", COORDINATOR, of_report=_open_data),
 }
 # The tables that name pupils, whose downloads reveal personal data.
 PERSONAL = frozenset({"outcomes", "unplaced"})

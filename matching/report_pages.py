@@ -109,8 +109,7 @@ class ReportPages(Controller):
         if request.user.role not in table.roles:
             raise PermissionDeniedException("Your account cannot download this table")
         round_ = await queries.get_round(db_session, round_id)
-        report = await round_report(db_session, round_, Scope.of(request.user))
-        header, rows = await table.build(db_session, round_, request.user, report)
+        header, rows = await table.build(db_session, round_, request.user)
         await record(
             db_session,
             actor=request.user,

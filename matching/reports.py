@@ -21,7 +21,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.inputs import PATHWAYS
 from employers.models import Employer, Placement, PlacementStatus, WorkMode
-from matching.models import Attendance, ChoiceEntry, FollowUp, Outcome, Reply, Round
+from matching.models import (
+    Attendance,
+    ChoiceEntry,
+    FollowUp,
+    Outcome,
+    Reply,
+    Round,
+    holds_place,
+    offer_status,
+)
 from placements.accounts.models import Role, User
 from placements.geo import haversine_km
 from schools.models import Pupil, School
@@ -80,6 +89,7 @@ class Fill:
     places: int = 0
     offered: int = 0
     agreed: int = 0
+    employer: str = ""  # a placement's employer
 
     @property
     def rate(self) -> float | None:
@@ -198,7 +208,6 @@ class RoundReport:
 class _Fact:
     """What the report needs of one current outcome (no names)."""
 
-    outcome_id: UUID
     rank: int | None
     placement_id: UUID | None
     status: str
@@ -208,8 +217,6 @@ class _Fact:
     school_id: UUID
     priority: bool
     travel_km: float | None
-    employer_id: UUID | None
-    pathway: str | None
     completed: bool | None
     feedback: bool
     would_host_again: bool | None
@@ -245,7 +252,6 @@ async def round_report(db: AsyncSession, round_: Round, scope: Scope) -> RoundRe
 async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
     rows = await db.execute(
         select(
-            Outcome.id,
             Outcome.rank,
             Outcome.placement_id,
             Outcome.explanation,
@@ -256,8 +262,6 @@ async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
             Pupil.pupil_premium | Pupil.looked_after | Pupil.send,
             func.coalesce(Pupil.lat, School.lat),
             func.coalesce(Pupil.lon, School.lon),
-            Placement.employer_id,
-            Placement.pathway,
             Placement.work_mode,
             Placement.lat,
             Placement.lon,
@@ -270,36 +274,27 @@ async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
         .outerjoin(Placement, Placement.id == Outcome.placement_id)
         .outerjoin(FollowUp, FollowUp.outcome_id == Outcome.id)
         .where(Outcome.round_id == round_id, Outcome.current.is_(True), scope.outcomes())
-        .order_by(Outcome.id)
     )
     facts = []
     for row in rows:
-        oid, rank, placement_id, explanation, employer_reply, school_reply, withdrawn_by = row[:7]
-        school_id, priority, plat, plon, employer_id, pathway, mode, qlat, qlon = row[7:16]
-        completed, feedback, again = row[16:]
-        outcome = Outcome(
-            placement_id=placement_id,
-            employer_reply=employer_reply,
-            school_reply=school_reply,
-            withdrawn_by=withdrawn_by,
-        )
+        rank, placement_id, explanation, employer_reply, school_reply, withdrawn_by = row[:6]
+        school_id, priority, plat, plon, mode, qlat, qlon, completed, feedback, again = row[6:]
+        replies = (placement_id, employer_reply, school_reply, withdrawn_by)
+        holds = holds_place(*replies)
         travel = None
         if placement_id is not None and mode is not WorkMode.REMOTE and None not in (plat, plon, qlat, qlon):
             travel = haversine_km(plat, plon, qlat, qlon)
         facts.append(
             _Fact(
-                outcome_id=oid,
                 rank=rank,
                 placement_id=placement_id,
-                status=outcome.status,
+                status=offer_status(*replies),
                 explanation=explanation,
-                holds_place=outcome.holds_place,
-                agreed=outcome.holds_place and employer_reply is Reply.YES and school_reply is Reply.YES,
+                holds_place=holds,
+                agreed=holds and employer_reply is Reply.YES and school_reply is Reply.YES,
                 school_id=school_id,
                 priority=bool(priority),
                 travel_km=travel,
-                employer_id=employer_id,
-                pathway=pathway,
                 completed=completed,
                 feedback=bool(feedback),
                 would_host_again=again,
@@ -422,7 +417,7 @@ async def _fills(
     employers: dict[UUID, Fill] = {}
     pathways: dict[str, Fill] = defaultdict(lambda: Fill(""))
     for placement_id, title, pathway, capacity, employer_id, employer_name in await db.execute(query):
-        row = Fill(title, capacity, offered.get(placement_id, 0), agreed.get(placement_id, 0))
+        row = Fill(title, capacity, offered.get(placement_id, 0), agreed.get(placement_id, 0), employer_name)
         placements.append(row)
         for total in (employers.setdefault(employer_id, Fill(employer_name)), pathways[pathway]):
             total.places += row.places
