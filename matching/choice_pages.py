@@ -31,6 +31,7 @@ from placements.audit.services import record
 from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
+from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
@@ -46,11 +47,7 @@ PLACEMENT_LIST_LIMIT = 100_000
 
 def csv_download(filename: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> Response[str]:
     """A formula-safe CSV file the browser saves rather than shows."""
-    return Response(
-        content=csv_text(header, rows),
-        media_type="text/csv; charset=utf-8",
-        headers={"content-disposition": f'attachment; filename="{filename}"'},
-    )
+    return attachment(csv_text(header, rows), filename)
 
 
 async def round_or_404(db: AsyncSession) -> Round:

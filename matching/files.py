@@ -12,6 +12,7 @@ from matching import queries, runs
 from placements.accounts.models import User
 from placements.accounts.pages import client_ip
 from placements.audit.services import record
+from placements.web.downloads import attachment
 
 
 async def run_file(
@@ -36,8 +37,4 @@ async def run_file(
         file=which,
     )
     name = f"round-{round_.programme_year}-run-{run.number}-{which}.json"
-    return Response(
-        content=content,
-        media_type="application/json",
-        headers={"content-disposition": f'attachment; filename="{name}"'},
-    )
+    return attachment(content, name)

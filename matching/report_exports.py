@@ -81,6 +81,13 @@ def _schools(report: RoundReport) -> Sheet:
     return header, rows
 
 
+PUPIL = ["reference", "first name", "last name", "school", "year group"]
+
+
+def _pupil(line: queries.OutcomeLine) -> list[Any]:
+    return [line.reference, line.first_name, line.last_name, line.school_name, line.year_group]
+
+
 async def _outcomes(db: AsyncSession, round_: Round, user: User) -> Sheet:
     lines = await queries.outcome_lines(db, user=user, round_id=round_.id)
     if user.role is Role.EMPLOYER_USER:
@@ -89,15 +96,9 @@ async def _outcomes(db: AsyncSession, round_: Round, user: User) -> Sheet:
         return header, [
             [x.first_name, x.school_name, x.year_group, x.placement_title, x.status] for x in lines
         ]
-    header = ["reference", "first name", "last name", "school", "year group"]
-    header += ["placement", "employer", "choice", "status"]
-    return header, [
+    return [*PUPIL, "placement", "employer", "choice", "status"], [
         [
-            x.reference,
-            x.first_name,
-            x.last_name,
-            x.school_name,
-            x.year_group,
+            *_pupil(x),
             x.placement_title,
             x.employer_name,
             x.rank or ("other" if x.placement_title else ""),
@@ -109,17 +110,8 @@ async def _outcomes(db: AsyncSession, round_: Round, user: User) -> Sheet:
 
 async def _unplaced(db: AsyncSession, round_: Round, user: User) -> Sheet:
     lines = await queries.outcome_lines(db, user=user, round_id=round_.id)
-    header = ["reference", "first name", "last name", "school", "year group", "reason", "explanation"]
-    return header, [
-        [
-            x.reference,
-            x.first_name,
-            x.last_name,
-            x.school_name,
-            x.year_group,
-            unplaced_reason(x.status, x.explanation),
-            x.explanation,
-        ]
+    return [*PUPIL, "reason", "explanation"], [
+        [*_pupil(x), unplaced_reason(x.status, x.explanation), x.explanation]
         for x in lines
         if not x.holds_place
     ]

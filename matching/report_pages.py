@@ -22,14 +22,12 @@ from placements.accounts.pages import client_ip
 from placements.audit.services import record
 from placements.db import DbSession
 from placements.exports import csv_text, xlsx_bytes
+from placements.web.downloads import attachment
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
 
 COORDINATOR = access(Role.COORDINATOR)
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = ("csv", "xlsx")
 
 
 async def _round(db: AsyncSession, round_id: UUID | None) -> Round | None:
@@ -122,13 +120,8 @@ class ReportPages(Controller):
             rows=len(rows),
             personal=table_name in PERSONAL,
         )
-        filename = f"{table_name}-{round_.programme_year}.{extension}"
         content = csv_text(header, rows) if extension == "csv" else xlsx_bytes(table.title, header, rows)
-        return Response(
-            content=content,
-            media_type=FORMATS[extension],
-            headers={"content-disposition": f'attachment; filename="{filename}"'},
-        )
+        return attachment(content, f"{table_name}-{round_.programme_year}.{extension}")
 
 
 async def _long_table(

@@ -17,6 +17,7 @@ from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
+from placements.web.downloads import attachment
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
 from placements.web.paging import FilterText, Limit, Offset
 from schools import queries, services
@@ -542,10 +543,7 @@ class PupilsApi(Controller):
         document = await services.subject_access_export(
             db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request)
         )
-        return Response(
-            content=document,
-            headers={"content-disposition": f'attachment; filename="subject-access-{pupil.id}.json"'},
-        )
+        return attachment(document, f"subject-access-{pupil.id}.json")
 
 
 def _import_out(pending: PupilImport) -> PupilImportOut:
@@ -576,11 +574,7 @@ class PupilImportsApi(Controller):
         media_type="text/csv",
     )
     async def template(self) -> Response[str]:
-        return Response(
-            content=template_csv(),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="pupils-template.csv"'},
-        )
+        return attachment(template_csv(), "pupils-template.csv")
 
     @post(
         "/",

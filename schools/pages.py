@@ -22,6 +22,7 @@ from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
 from placements.geo import normalise_postcode
+from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from schools import queries, services
@@ -593,10 +594,8 @@ class PupilPages(Controller):
         document = await services.subject_access_export(
             db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request)
         )
-        return Response(
-            content=json.dumps(document, indent=2, ensure_ascii=False).encode(),
-            media_type="application/json",
-            headers={"content-disposition": f'attachment; filename="subject-access-{pupil.id}.json"'},
+        return attachment(
+            json.dumps(document, indent=2, ensure_ascii=False).encode(), f"subject-access-{pupil.id}.json"
         )
 
     @get("/export.csv", opt=STAFF)
@@ -627,11 +626,7 @@ class PupilPages(Controller):
             ip_address=client_ip(request),
             rows=len(rows),
         )
-        return Response(
-            content=csv_text([header for _, header, _ in COLUMNS], rows),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="pupils.csv"'},
-        )
+        return attachment(csv_text([header for _, header, _ in COLUMNS], rows), "pupils.csv")
 
     # --- CSV import ---
 
@@ -647,11 +642,7 @@ class PupilPages(Controller):
 
     @get("/import/template.csv", opt=STAFF_OR_COORDINATOR)
     async def import_template(self) -> Response[str]:
-        return Response(
-            content=template_csv(),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="pupils-template.csv"'},
-        )
+        return attachment(template_csv(), "pupils-template.csv")
 
     @post("/import", opt=STAFF)
     async def upload(
