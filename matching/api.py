@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Placement
-from matching import compare, files, offers, preferences, publication, queries, rounds, runs
+from matching import compare, files, follow_up, offers, preferences, publication, queries, rounds, runs
 from matching.errors import MatchingError
 from matching.models import ChoiceEntry, MatchRun, Round
 from matching.preferences import MAX_CSV_BYTES
@@ -30,6 +30,7 @@ from matching.schemas import (
     AdjustmentOut,
     AdvanceIn,
     AnswerIn,
+    AttendanceIn,
     ChoiceOptionOut,
     ChoicesIn,
     ChoiceStatusOut,
@@ -37,6 +38,9 @@ from matching.schemas import (
     ComparedPupilOut,
     ComparedRunOut,
     ComparisonOut,
+    CompletionIn,
+    FeedbackIn,
+    FollowUpOut,
     OutcomeOut,
     PublicationOut,
     PupilChoicesOut,
@@ -67,6 +71,7 @@ COORDINATOR = access(Role.COORDINATOR)
 STAFF = access(Role.SCHOOL_STAFF)
 STAFF_OR_COORDINATOR = access(Role.COORDINATOR, Role.SCHOOL_STAFF)
 OFFER_SIDES = access(Role.SCHOOL_STAFF, Role.EMPLOYER_USER)
+EMPLOYER = access(Role.EMPLOYER_USER)
 WRITE_ERRORS = [*API_LOOKUP_ERRORS, ValidationException, ConflictException]
 RunIds = Annotated[
     list[UUID],
@@ -603,6 +608,15 @@ def _outcome_out(user: User, row: queries.OutcomeRow, *, with_details: bool = Fa
     return OutcomeOut.of(row, for_employer=user.role is Role.EMPLOYER_USER, with_details=with_details)
 
 
+async def _follow_up_out(db: AsyncSession, user: User, row: queries.OutcomeRow) -> FollowUpOut:
+    return FollowUpOut.of(
+        row,
+        await follow_up.recorded(db, row=row),
+        await follow_up.history(db, user=user, row=row),
+        for_employer=user.role is Role.EMPLOYER_USER,
+    )
+
+
 class OutcomesApi(Controller):
     path = "/api/outcomes"
     tags = TAGS
@@ -716,6 +730,101 @@ class OutcomesApi(Controller):
                 ip_address=client_ip(request),
             )
         return _outcome_out(request.user, row)
+
+    # --- After the match ---
+
+    @get(
+        "/{outcome_id:uuid}/follow-up",
+        opt=access(Role.COORDINATOR, Role.SCHOOL_STAFF, Role.EMPLOYER_USER),
+        operation_id="getFollowUp",
+        summary="What was recorded after the match (attendance per day, the employer's feedback, the "
+        "pupil's completion) and the placement's history; the pupil's reflection is null for employer users",
+        raises=API_LOOKUP_ERRORS,
+    )
+    async def show_follow_up(
+        self, request: Request[User, Any, Any], outcome_id: FromPath[UUID], db_session: DbSession
+    ) -> FollowUpOut:
+        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        return await _follow_up_out(db_session, request.user, row)
+
+    @put(
+        "/{outcome_id:uuid}/attendance",
+        opt=EMPLOYER,
+        operation_id="recordAttendance",
+        summary="Record whether the pupil attended each given day of an agreed placement (null clears a "
+        "day); only days of the placement up to today (409 otherwise)",
+        raises=WRITE_ERRORS,
+    )
+    async def record_attendance(
+        self,
+        request: Request[User, Any, Any],
+        outcome_id: FromPath[UUID],
+        data: JSONBody[AttendanceIn],
+        db_session: DbSession,
+    ) -> FollowUpOut:
+        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        days = {given.day: given.attended for given in data.days}
+        if len(days) != len(data.days):
+            raise ValidationException("Give each day once")
+        with refusals_as_conflicts(MatchingError):
+            await follow_up.record_attendance(
+                db_session, outcome=row.outcome, days=days, actor=request.user, ip_address=client_ip(request)
+            )
+        return await _follow_up_out(db_session, request.user, row)
+
+    @put(
+        "/{outcome_id:uuid}/feedback",
+        opt=EMPLOYER,
+        operation_id="giveFeedback",
+        summary="Give feedback on the pupil of an agreed placement, and say whether you would host again, "
+        "from the placement's first day; replaces earlier feedback",
+        raises=WRITE_ERRORS,
+    )
+    async def give_feedback(
+        self,
+        request: Request[User, Any, Any],
+        outcome_id: FromPath[UUID],
+        data: JSONBody[FeedbackIn],
+        db_session: DbSession,
+    ) -> FollowUpOut:
+        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        with refusals_as_conflicts(MatchingError):
+            await follow_up.give_feedback(
+                db_session,
+                outcome=row.outcome,
+                feedback=data.feedback,
+                would_host_again=data.would_host_again,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        return await _follow_up_out(db_session, request.user, row)
+
+    @put(
+        "/{outcome_id:uuid}/completion",
+        opt=STAFF,
+        operation_id="recordCompletion",
+        summary="Record whether the pupil completed an agreed placement, with the pupil's reflection, "
+        "from the placement's first day",
+        raises=WRITE_ERRORS,
+    )
+    async def record_completion(
+        self,
+        request: Request[User, Any, Any],
+        outcome_id: FromPath[UUID],
+        data: JSONBody[CompletionIn],
+        db_session: DbSession,
+    ) -> FollowUpOut:
+        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        with refusals_as_conflicts(MatchingError):
+            await follow_up.record_completion(
+                db_session,
+                outcome=row.outcome,
+                completed=data.completed,
+                reflection=data.reflection,
+                actor=request.user,
+                ip_address=client_ip(request),
+            )
+        return await _follow_up_out(db_session, request.user, row)
 
 
 ROUTES: list[Any] = [RoundsApi, RunsApi, OutcomesApi]

@@ -88,6 +88,7 @@ async def answer(
     if not yes and not (reason or "").strip():
         raise MatchingError("Say why the offer is declined", field="reason")
     setattr(outcome, _reply_attr(side), Reply.YES if yes else Reply.NO)
+    setattr(outcome, f"{side.value}_replied_on", today())
     if not yes:
         outcome.reason = (reason or "").strip()
         await _tell_other_side(db, outcome, side, f"A placement offer was declined by the {side.value}")

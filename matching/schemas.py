@@ -14,12 +14,13 @@ from litestar.openapi.spec import OpenAPIType, Schema
 from msgspec import UNSET, Meta, Struct, UnsetType, structs
 
 from employers.inputs import WEEK_PATTERN
-from matching import compare, rounds
+from matching import compare, follow_up, rounds
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, MatchRun, Reply, Round, RunKind, RunStatus, Stage
 from matching.policy import PRESETS, RunPolicy
 from matching.preferences import Choice
 from matching.queries import AdjustmentRow, ChoiceStatus, OutcomeRow, employer_details
+from matching.retention import MAX_MONTHS, MIN_MONTHS, erase_after
 from matching.rounds import NEXT, RoundData
 from placements.clock import today
 from placements.jobs.models import JobRecord
@@ -47,6 +48,15 @@ ProgrammeYear = Annotated[int, Meta(ge=2020, le=2100)]
 Target = Annotated[int, Meta(ge=1, le=100_000)]
 MaxChoices = Annotated[int, Meta(ge=1, le=MOST_CHOICES)]
 RespondWithinDays = Annotated[int, Meta(ge=1, le=90)]
+KeepPupilDataMonths = Annotated[
+    int,
+    Meta(
+        ge=MIN_MONTHS,
+        le=MAX_MONTHS,
+        description=f"Whole months, from {MIN_MONTHS} to {MAX_MONTHS}, that the round's pupil data is kept "
+        "once it closes; then it is erased and only the round's anonymous figures are kept",
+    ),
+]
 Mode = Literal["optimal", "stable"]
 Preset = Literal["fewest_poor", "most_first", "linear"]
 
@@ -66,6 +76,7 @@ class RoundIn(Struct, kw_only=True):
     target: Target = 500
     max_choices: MaxChoices = 5
     respond_within_days: RespondWithinDays = 14
+    keep_pupil_data_months: KeepPupilDataMonths = 12
     preferences_open_on: date | None = None
     preferences_close_on: date | None = None
     publish_on: date | None = None
@@ -86,6 +97,7 @@ class RoundChangesIn(Struct, kw_only=True):
     target: Target | UnsetType = UNSET
     max_choices: MaxChoices | UnsetType = UNSET
     respond_within_days: RespondWithinDays | UnsetType = UNSET
+    keep_pupil_data_months: KeepPupilDataMonths | UnsetType = UNSET
     preferences_open_on: date | UnsetType | None = UNSET
     preferences_close_on: date | UnsetType | None = UNSET
     publish_on: date | UnsetType | None = UNSET
@@ -111,6 +123,11 @@ class RoundOut(Struct):
     target: int
     max_choices: int
     respond_within_days: int
+    keep_pupil_data_months: int
+    pupil_data_kept_until: Annotated[
+        date | None, Meta(description="The day the pupil data is erased; null until the round closes")
+    ]
+    pupil_data_erased_on: date | None
     preferences_open_on: date | None
     preferences_close_on: date | None
     publish_on: date | None
@@ -128,6 +145,9 @@ class RoundOut(Struct):
             target=round_.target,
             max_choices=round_.max_choices,
             respond_within_days=round_.respond_within_days,
+            keep_pupil_data_months=round_.keep_pupil_data_months,
+            pupil_data_kept_until=erase_after(round_),
+            pupil_data_erased_on=round_.pupil_data_erased_on,
             preferences_open_on=round_.preferences_open_on,
             preferences_close_on=round_.preferences_close_on,
             publish_on=round_.publish_on,
@@ -502,4 +522,95 @@ class OutcomeOut(Struct):
             reason=outcome.reason,
             access_needs=access_needs,
             emergency_contact=contact,
+        )
+
+
+# --- After the match ---
+
+# Enough for the longest placement a round allows (60 weeks of five days), and no more.
+MOST_PLACEMENT_DAYS = 300
+
+
+class AttendanceDay(Struct, kw_only=True):
+    day: date
+    attended: Annotated[bool | None, Meta(description="Null: nothing recorded (in a change: clear the day)")]
+
+
+class AttendanceIn(Struct):
+    days: Annotated[
+        list[AttendanceDay],
+        Meta(
+            min_length=1,
+            max_length=MOST_PLACEMENT_DAYS,
+            description="Days of the placement up to today, each once; days left out are unchanged",
+        ),
+    ]
+
+
+class FeedbackIn(Struct, kw_only=True):
+    feedback: Annotated[str, Meta(min_length=1, max_length=follow_up.MAX_TEXT, pattern=HAS_A_LETTER)]
+    would_host_again: bool
+
+
+Reflection = Annotated[str, Meta(max_length=follow_up.MAX_TEXT, description="The pupil's own words")]
+
+
+class CompletionIn(Struct, kw_only=True):
+    completed: bool
+    reflection: Reflection | None = None
+
+
+class HistoryEventOut(Struct):
+    on: date
+    what: str
+    placement: str | None
+    earlier: Annotated[bool, Meta(description="The step is of an earlier offer to the pupil in the round")]
+
+    @classmethod
+    def of(cls, event: follow_up.Event) -> HistoryEventOut:
+        return cls(on=event.on, what=event.what, placement=event.placement, earlier=event.earlier)
+
+
+class FollowUpOut(Struct):
+    """What was recorded after the match, and the placement's history. The reflection is the pupil's:
+    employer users get null for it."""
+
+    outcome_id: UUID
+    status: str
+    closed_reason: Annotated[
+        str | None, Meta(description="Why nothing can be recorded today; null when it can")
+    ]
+    days: Annotated[list[AttendanceDay], Meta(description="Every day of the placement")]
+    attendance_summary: str | None
+    employer_feedback: str | None
+    would_host_again: bool | None
+    feedback_on: date | None
+    completed: bool | None
+    completed_on: date | None
+    reflection: str | None
+    history: list[HistoryEventOut]
+
+    @classmethod
+    def of(
+        cls,
+        row: OutcomeRow,
+        recorded: follow_up.Recorded,
+        events: list[follow_up.Event],
+        *,
+        for_employer: bool,
+    ) -> FollowUpOut:
+        given = recorded.follow_up
+        return cls(
+            outcome_id=row.outcome.id,
+            status=row.outcome.status,
+            closed_reason=follow_up.refusal(row.outcome, row.placement),
+            days=[AttendanceDay(day=day, attended=recorded.attendance.get(day)) for day in recorded.days],
+            attendance_summary=recorded.attendance_summary,
+            employer_feedback=given.employer_feedback if given else None,
+            would_host_again=given.would_host_again if given else None,
+            feedback_on=given.feedback_on if given else None,
+            completed=given.completed if given else None,
+            completed_on=given.completed_on if given else None,
+            reflection=None if for_employer or given is None else given.reflection,
+            history=[HistoryEventOut.of(event) for event in events],
         )

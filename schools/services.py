@@ -7,6 +7,7 @@ erasing the pupil leaves nothing that identifies them.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import date, timedelta
 from typing import Any
@@ -25,6 +26,8 @@ from schools.models import Consent, ErasedPupil, Pupil, PupilImport, School
 from schools.validation import PupilData
 
 IMPORT_LIFETIME = timedelta(hours=24)
+# Pupils erased per statement: well within every database's limit on bound parameters.
+ERASE_BATCH = 500
 PUPIL_FIELDS = [f.name for f in fields(PupilData)]
 
 
@@ -215,19 +218,14 @@ async def update_pupil(
 
 
 async def erase_pupil(db: AsyncSession, *, pupil: Pupil, actor: User, ip_address: str | None) -> ErasedPupil:
-    """Delete the pupil and everything that refers to them, keeping only an anonymous tombstone.
+    """Erase one pupil on request, keeping only an anonymous tombstone.
 
-    Consent (and later preferences and results) follow by ON DELETE CASCADE. Pending imports of
-    the school may hold the pupil's row, so they go too (the school uploads the file again).
+    Pending imports of the school may hold the pupil's row, so they go too (the school uploads the
+    file again).
     """
-    tombstone = ErasedPupil(
-        school_id=pupil.school_id, year_group=pupil.year_group, priority=bool(pupil.priority), erased_at=now()
-    )
-    db.add(tombstone)
     pupil_id, school_id = pupil.id, pupil.school_id
     await db.execute(delete(PupilImport).where(PupilImport.school_id == school_id))
-    await db.execute(delete(Consent).where(Consent.pupil_id == pupil_id))
-    await db.execute(delete(Pupil).where(Pupil.id == pupil_id))
+    [tombstone] = await erase_pupils(db, pupil_ids=[pupil_id])
     db.expunge(pupil)
     await record(
         db,
@@ -240,6 +238,31 @@ async def erase_pupil(db: AsyncSession, *, pupil: Pupil, actor: User, ip_address
     )
     await db.flush()
     return tombstone
+
+
+async def erase_pupils(db: AsyncSession, *, pupil_ids: Sequence[UUID]) -> list[ErasedPupil]:
+    """Delete the pupils and everything that refers to them, keeping an anonymous tombstone of each.
+
+    The core of every erasure, one pupil on request or a round's pupils when their data is no longer
+    kept; the caller audits it. Consent, preferences, results and the rest follow by ON DELETE CASCADE.
+    """
+    priority = Pupil.pupil_premium | Pupil.looked_after | Pupil.send
+    at = now()
+    tombstones: list[ErasedPupil] = []
+    for start in range(0, len(pupil_ids), ERASE_BATCH):
+        batch = pupil_ids[start : start + ERASE_BATCH]
+        rows = await db.execute(
+            select(Pupil.school_id, Pupil.year_group, priority).where(Pupil.id.in_(batch)).order_by(Pupil.id)
+        )
+        tombstones += [
+            ErasedPupil(school_id=school_id, year_group=year_group, priority=bool(flag), erased_at=at)
+            for school_id, year_group, flag in rows
+        ]
+        await db.execute(delete(Consent).where(Consent.pupil_id.in_(batch)))
+        await db.execute(delete(Pupil).where(Pupil.id.in_(batch)))
+    db.add_all(tombstones)
+    await db.flush()
+    return tombstones
 
 
 # --- Consent -------------------------------------------------------------------------------------
@@ -569,9 +592,9 @@ async def subject_access_export(
 
 
 async def _matching_of(db: AsyncSession, pupil: Pupil) -> dict[str, Any]:
-    """The pupil's choices and published outcomes, in every round."""
+    """The pupil's choices and published outcomes, in every round, with what was recorded after the match."""
     from employers.models import Placement
-    from matching.models import Outcome, Preference, Round
+    from matching.models import Attendance, FollowUp, Outcome, Preference, Round
 
     choices = await db.execute(
         select(Round.name, Preference.rank, Placement.title)
@@ -581,12 +604,26 @@ async def _matching_of(db: AsyncSession, pupil: Pupil) -> dict[str, Any]:
         .order_by(Round.programme_year, Preference.rank)
     )
     outcomes = await db.execute(
-        select(Round.name, Outcome, Placement.title)
+        select(Round.name, Outcome, Placement.title, FollowUp)
         .join(Round, Round.id == Outcome.round_id)
         .outerjoin(Placement, Placement.id == Outcome.placement_id)
+        .outerjoin(FollowUp, FollowUp.outcome_id == Outcome.id)
         .where(Outcome.pupil_id == pupil.id)
         .order_by(Round.programme_year, Outcome.created_at)
     )
+    days = await db.scalars(
+        select(Attendance)
+        .join(Outcome, Outcome.id == Attendance.outcome_id)
+        .where(Outcome.pupil_id == pupil.id)
+        .order_by(Attendance.day)
+    )
+    attendance: dict[UUID, list[dict[str, Any]]] = {}
+    for day in days:
+        attendance.setdefault(day.outcome_id, []).append(
+            {"day": day.day.isoformat(), "attended": day.attended}
+        )
+    dates = ("employer_replied_on", "school_replied_on", "withdrawn_on")
+    said = ("employer_feedback", "would_host_again", "feedback_on", "reflection", "completed", "completed_on")
     return {
         "choices": [{"round": name, "rank": rank, "placement": title} for name, rank, title in choices],
         "outcomes": [
@@ -598,8 +635,13 @@ async def _matching_of(db: AsyncSession, pupil: Pupil) -> dict[str, Any]:
                 "status": outcome.status,
                 "current": outcome.current,
                 "published_at": outcome.created_at.isoformat(),
+                **{field: _plain(getattr(outcome, field)) for field in dates},
+                "attendance": attendance.get(outcome.id, []),
+                "follow_up": (
+                    {field: _plain(getattr(follow_up, field)) for field in said} if follow_up else None
+                ),
             }
-            for name, outcome, title in outcomes
+            for name, outcome, title, follow_up in outcomes
         ],
     }
 
