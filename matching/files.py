@@ -23,9 +23,13 @@ async def run_file(
     `missing` is raised when the run has no such file yet (the pages say 404, the API 409)."""
     run = await queries.get_run(db, run_id)
     content = getattr(await runs.run_files(db, run.id), which)
+    round_ = await queries.get_round(db, run.round_id)
+    if content is None and round_.pupil_data_erased_on is not None:
+        raise missing(
+            f"This run's files were erased with the round's pupil data on {round_.pupil_data_erased_on}"
+        )
     if content is None:
         raise missing(f"This run has no {which} file yet")
-    round_ = await queries.get_round(db, run.round_id)
     await record(
         db,
         actor=request.user,

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, Placement
-from matching import compare, files, publication, queries, rounds, runs
+from matching import compare, files, publication, queries, retention, rounds, runs
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, ChoiceEntry, MatchRun, Round, RunStatus, Stage
 from matching.policy import DEFAULT_PRESET, PRESETS, RunPolicy
@@ -45,6 +45,9 @@ MODE_HINTS = {
 }
 # The most choices a pupil may rank: the presets give rank costs for this many.
 MOST_CHOICES = min(len(costs) for _, costs in PRESETS.values())
+KEEP_MONTHS = (retention.MIN_MONTHS, retention.MAX_MONTHS)
+# How long a round keeps its pupil data after closing when the coordinator leaves the field blank.
+USUAL_KEEP_MONTHS = rounds.RoundData.keep_pupil_data_months
 
 
 # --- Reading the forms ---
@@ -92,6 +95,14 @@ def _round_data(values: dict[str, str], errors: FormErrors) -> rounds.RoundData 
     target = _whole(values, errors, "target", "the yearly target", 1, 100_000, required=True)
     most = _whole(values, errors, "max_choices", "the most choices per pupil", 1, MOST_CHOICES, required=True)
     days = _whole(values, errors, "respond_within_days", "the days to answer offers", 1, 90, required=True)
+    keep = _whole(
+        values,
+        errors,
+        "keep_pupil_data_months",
+        "the months to keep pupil data",
+        *KEEP_MONTHS,
+        required=False,
+    )
     dates = {name: _date(values, errors, name) for name in DATE_FIELDS}
     if errors or year is None or target is None or most is None or days is None:
         return None
@@ -102,6 +113,7 @@ def _round_data(values: dict[str, str], errors: FormErrors) -> rounds.RoundData 
         target=target,
         max_choices=most,
         respond_within_days=days,
+        keep_pupil_data_months=keep or USUAL_KEEP_MONTHS,
         **dates,
     )
 
@@ -114,6 +126,7 @@ def _round_values(round_: Round) -> dict[str, str]:
         "target": str(round_.target),
         "max_choices": str(round_.max_choices),
         "respond_within_days": str(round_.respond_within_days),
+        "keep_pupil_data_months": str(round_.keep_pupil_data_months),
     }
     for name in DATE_FIELDS:
         day = getattr(round_, name)
@@ -298,7 +311,12 @@ class RoundPages(Controller):
 
     @get("/new")
     async def new_form(self) -> Template:
-        defaults = {"target": "500", "max_choices": "5", "respond_within_days": "14"}
+        defaults = {
+            "target": "500",
+            "max_choices": "5",
+            "respond_within_days": "14",
+            "keep_pupil_data_months": str(USUAL_KEEP_MONTHS),
+        }
         return _round_form(defaults, FormErrors(), None)
 
     @post("/new")
@@ -333,6 +351,7 @@ class RoundPages(Controller):
                 "matchable": await rounds.matchable_placements(db_session, round_.id),
                 "with_choices": await _pupils_with_choices(db_session, round_),
                 "runs_allowed": runs.run_kind_for(round_) is not None,
+                "erase_after": retention.erase_after(round_),
             },
         )
 

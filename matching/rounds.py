@@ -71,6 +71,7 @@ class RoundData:
     target: int = 500
     max_choices: int = 5
     respond_within_days: int = 14
+    keep_pupil_data_months: int = 12
     preferences_open_on: date | None = None
     preferences_close_on: date | None = None
     publish_on: date | None = None

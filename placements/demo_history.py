@@ -24,7 +24,6 @@ from placements.clock import today
 from schools.models import School
 
 
-
 def last_year_round(year: int, schools: list[School], employers: list[Employer]) -> Round:
     """A closed round of `year` whose figures are a plausible programme a little short of its target."""
     rng = random.Random(year)  # noqa: S311 - demo figures, not secrets

@@ -52,6 +52,7 @@ def registered_jobs() -> dict[str, JobFunction]:
     # Importing the domains' job modules registers their functions.
     import employers.jobs  # noqa: F401
     import matching.offers
+    import matching.retention
     import matching.runs  # noqa: F401
     import placements.notifications.jobs  # noqa: F401
     import schools.jobs  # noqa: F401
