@@ -7,6 +7,7 @@ Fixtures:
   axe-core checks every document the page loads, and console errors, failed requests and 4xx/5xx
   sub-resources fail the test. Use `await page_audit.visit("/path")` to go somewhere and check at once.
 - `page`: that Playwright page (`page_audit.page`), for tests that only drive the browser.
+- `scenario` (tests/matching/conftest.py): the matching tests' small round, for flows that start from one.
 On failure a screenshot of the page is saved in test-artifacts/.
 """
 
@@ -20,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.browser.harness import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, LiveServer, PageAudit
+from tests.matching.conftest import scenario  # noqa: F401 - a fixture, re-exported for the flows here
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 FAILED = pytest.StashKey[bool]()
