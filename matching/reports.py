@@ -227,7 +227,11 @@ async def round_report(db: AsyncSession, round_: Round, scope: Scope) -> RoundRe
     if round_.pupil_data_erased_on is not None and round_.aggregates:
         report = RoundReport.from_snapshot(round_.aggregates)
         # Only the programme's own figures outlive the pupil data; a school or employer sees nothing.
-        return report if scope.programme else RoundReport(round_.name, round_.programme_year, Headline(0))
+        return (
+            report
+            if scope.programme
+            else RoundReport(round_.name, round_.programme_year, Headline(0), erased=True)
+        )
     facts = await _facts(db, round_.id, scope)
     report = RoundReport(
         round_name=round_.name,

@@ -137,6 +137,9 @@ async def test_a_closed_round_is_erased_on_its_day_keeping_its_figures(client, d
     kept = await round_report(db, s.round, Scope())
     assert kept.erased and kept.headline.placed == 4 and kept.headline.agreed == 1
     assert kept.ranks == [tuple(row) for row in before["ranks"]]
+    # Only the programme's figures outlive the pupil data: a school's own view of the round is empty.
+    school_view = await round_report(db, s.round, Scope.of(s.school_staff[0]))
+    assert school_view.erased and school_view.headline.placed == 0 and school_view.schools == []
 
     for model in (Preference, ChoiceEntry, Adjustment, Outcome):
         assert await _count(db, model, model.round_id == s.round.id) == 0, model
