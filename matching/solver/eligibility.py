@@ -252,15 +252,19 @@ class UnlistedEdges:
             keep &= ~_in_sorted(_pair_keys(p, q, self.inst.n_placements), self.checker.forbidden_keys)
         return keep
 
-    def for_pupils(self, pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(pupil, placement) pairs sorted by pupil then placement."""
+    def for_pupils(
+        self, pupils: np.ndarray, places: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(pupil, placement) pairs sorted by pupil then placement; only placements among
+        `places` (sorted) when given."""
         inst = self.inst
         pupils = pupils[inst.pupil_open[pupils]]
+        places = np.arange(inst.n_placements) if places is None else places
         limit = self.checker.limit
         located_p = ~np.isnan(inst.pupil_lat[pupils]) & np.isfinite(limit[pupils])
         near_only, anywhere = pupils[located_p], pupils[~located_p]
-        spatial_q = np.flatnonzero(~inst.remote & ~np.isnan(inst.placement_lat))
-        any_q = np.flatnonzero(inst.remote | np.isnan(inst.placement_lat))
+        spatial = ~inst.remote[places] & ~np.isnan(inst.placement_lat[places])
+        spatial_q, any_q = places[spatial], places[~spatial]
         m = max(inst.n_placements, 1)
         keys = []
 
@@ -271,8 +275,9 @@ class UnlistedEdges:
                 ok = self._keep(pp, qq, cc)
                 keys.append(pp[ok] * m + qq[ok])
 
-        for lo in range(0, anywhere.size, max(1, CHUNK // m)):
-            collect(*_cross(anywhere[lo : lo + max(1, CHUNK // m)], np.arange(inst.n_placements)), None)
+        step = max(1, CHUNK // max(places.size, 1))
+        for lo in range(0, anywhere.size, step):
+            collect(*_cross(anywhere[lo : lo + step], places), None)
         if any_q.size:
             for lo in range(0, near_only.size, max(1, CHUNK // any_q.size)):
                 collect(*_cross(near_only[lo : lo + max(1, CHUNK // any_q.size)], any_q), None)

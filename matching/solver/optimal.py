@@ -14,32 +14,34 @@ are worth an edge) and solve a restricted problem, then price the edges left out
 2. every pupil whose cheapest edge leads to an *uncontested* placement (one whose every
    neighbour fits within its capacity and school caps) takes it: moving a pupil there
    never hurts, so some optimum does it; this repeats while it frees more placements;
-3. what remains is split into connected components, packed into LPs for HiGHS' dual
-   simplex (through scipy) with only the rows that can bind (a placement row only when
-   more pupils want it than it holds);
+3. what remains is split into connected components, packed into LPs for HiGHS' simplex
+   (`lp`) with only the rows that can bind (a placement row only when more pupils want
+   it than it holds), each started from the basis its edges and rows last had;
 4. an integer optimality certificate checks the whole restricted problem: integral
    primal and duals, non-negative reduced costs and complementary slackness;
 5. unlisted edges are priced with those duals. A pupil whose dual is at least its gain
    from any unlisted placement can gain nothing (placement duals are >= 0), so only the
-   others' unlisted edges are built, and only those already negative before the group
-   duals are priced in full. The most negative of them (a few per pupil, and a few per
+   others' unlisted edges are built, only into placements of dual below that
+   difference, and only those already negative before the group duals are priced in
+   full. The most negative of them (a few per pupil, and a few per
    unit of a placement's room, so that crowds of interchangeable unplaced pupils do not
    flood the LP) join the restricted problem, only the components they touch are solved
    again, and we repeat.
    When no reduced cost is negative, the certificate of the restricted problem holds for
    the full graph: the assignment is optimal;
-6. when few pupils gain columns in a round, `repair` re-optimises by shortest paths from
-   the certified duals instead of solving their components' LP again (in big instances
-   one component holds nearly everything), and the certificate checks its answer too.
+6. when very few pupils gain columns in a round, `repair` re-optimises by shortest paths
+   from the certified duals instead of solving their components' LP again (in big
+   instances one component holds nearly everything), and the certificate checks its
+   answer too.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
+from matching.solver import lp
 from matching.solver.assignment import solve_small
 from matching.solver.eligibility import Graph, UnlistedEdges
 from matching.solver.instance import Instance
@@ -56,11 +58,20 @@ PER_PLACEMENT_EXTRA = 8
 # Independent components are packed into LPs of about this many edges: HiGHS grows
 # faster than linearly, and each call has a fixed cost.
 BATCH_EDGES = 4000
-# Shortest-path repair costs per pupil gaining columns about what re-solving the LP costs
-# per this many edges of the components it would solve (benchmark generator, 50,000 and
-# 100,000 pupils); and below a few pupils it beats even a tiny LP.
-REPAIR_EDGES_PER_PUPIL = 1000
+# Shortest-path repair beats re-solving the LP from the last basis only for a few pupils
+# gaining columns (benchmark generator, 100,000 pupils: 48 pupils took three times longer).
 REPAIR_PUPILS = 20
+# A basis lacking only this share of new columns is optimal but for them: the primal
+# simplex pivots them in (benchmark generator: 53 new of 370,000, 158 pivots against the
+# dual's 18,600; 5,300 new of 220,000, 1.1 s against 1.5 s); with many new ones the
+# dual simplex does far better (34,000 new of 370,000: 1.5 s against 45 s).
+PRIMAL_FRESH_SHARE = 0.03
+# Unlisted edges are asked for into the BAND_FIRST placements of least dual, or
+# BAND_GROWTH times more, ...; whether a pupil has one at all, of every STRIDE_FIRST-th
+# placement, then BAND_GROWTH times more densely.
+BAND_FIRST = 1024
+BAND_GROWTH = 2
+STRIDE_FIRST = 64
 
 
 class SolverError(RuntimeError):
@@ -89,6 +100,13 @@ class _Restricted:
         self.zg = np.zeros(0, dtype=np.int64)
         self.y = np.zeros(n_pupils, dtype=np.int64)
         self.z = np.zeros(rooms.placement.size, dtype=np.int64)
+        # The simplex basis each edge and row last had, to start the next LP from.
+        self.col_status = np.zeros(0, dtype=np.int8)
+        self.seen = np.zeros(0, dtype=bool)
+        self.was_chosen = np.zeros(0, dtype=bool)
+        self.group_status = np.zeros(0, dtype=np.int8)
+        self.pupil_status = np.full(n_pupils, lp.UNKNOWN, dtype=np.int8)
+        self.place_status = np.full(rooms.placement.size, lp.UNKNOWN, dtype=np.int8)
 
     def add(self, p: np.ndarray, q: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Adds the usable edges; returns their indices."""
@@ -103,6 +121,10 @@ class _Restricted:
         self.group_room = np.concatenate([self.group_room, group_room[usable]])
         self.x = np.concatenate([self.x, np.zeros(self.p.size - start, dtype=bool)])
         self.zg = np.concatenate([self.zg, np.zeros(self.p.size - start, dtype=np.int64)])
+        added = self.p.size - start
+        self.col_status = np.concatenate([self.col_status, np.full(added, lp.LOWER, dtype=np.int8)])
+        self.group_status = np.concatenate([self.group_status, np.full(added, lp.UNKNOWN, dtype=np.int8)])
+        self.seen = np.concatenate([self.seen, np.zeros(added, dtype=bool)])
         return np.arange(start, self.p.size)
 
     def components(self, idx: np.ndarray) -> np.ndarray:
@@ -116,11 +138,18 @@ class _Restricted:
         """Re-solves the components holding the `dirty` edges; the others keep their
         certified answer, since nothing about them changed. Sets x (edge chosen), y (pupil
         duals), z (placement duals) and zg (edge group duals)."""
+        self.was_chosen = self.x.copy()
         self.x[dirty] = False
         self.zg[dirty] = 0
         self.y[self.p[dirty]] = 0
         self.z[self.q[dirty]] = 0
-        alive = self._settle_uncontested(dirty)
+        if self.seen.any():
+            # Later LPs start from bases that already hold the pupils settled at first:
+            # settling them again would only unsettle those bases.
+            alive = dirty
+            self.room_left, self.group_room_left = self.rooms.placement, self.group_room
+        else:
+            alive = self._settle_uncontested(dirty)
         idx = np.flatnonzero(alive)
         label = self.components(idx)
         order = np.argsort(label, kind="stable")
@@ -172,6 +201,11 @@ class _Restricted:
             np.subtract.at(room, self.q[settle], 1)
             settled = np.zeros(self.n, dtype=bool)
             settled[self.p[settle]] = True
+            # In a later LP a settled pupil's row is tight and its edge basic.
+            self.col_status[idx[settled[self.p[idx]]]] = lp.LOWER
+            self.col_status[settle] = lp.BASIC
+            self.seen[idx[settled[self.p[idx]]]] = True
+            self.pupil_status[self.p[settle]] = lp.UPPER
             alive &= ~settled[self.p]
             keys, used = np.unique(self.key[settle][self.key[settle] >= 0], return_counts=True)
             group_room -= lookup(keys, used, self.key, 0)
@@ -198,26 +232,35 @@ class _Restricted:
         has_q, has_g = q_row >= 0, g_row >= 0
         rows = np.concatenate([p_row, n_p + q_row[has_q], n_p + n_q + g_row[has_g]])
         cols = np.concatenate([e, e[has_q], e[has_g]])
-        a = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n_p + n_q + n_g, idx.size))
+        a = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(n_p + n_q + n_g, idx.size))
         g_first = lookup(self.key[g_edges], g_edges, g_keys, -1) if n_g else np.zeros(0, dtype=np.int64)
         b = np.concatenate([np.ones(n_p), room[places], group_room[g_first]]).astype(np.float64)
-        # Presolve finds little to remove in these networks and costs a third of the time.
-        res = linprog(
-            self.gain[idx].astype(np.float64),
-            A_ub=a,
-            b_ub=b,
-            bounds=(0, None),
-            method="highs-ds",
-            options={"presolve": False},
+        row_status = np.concatenate(
+            [self.pupil_status[pupils], self.place_status[places], self.group_status[g_first]]
         )
-        if res.status != 0:
-            raise SolverError(f"HiGHS did not solve the assignment LP: {res.message}")
+        row_status[row_status == lp.UNKNOWN] = lp.BASIC
+        res = lp.solve(
+            self.gain[idx].astype(np.float64),
+            a,
+            b,
+            self.col_status[idx],
+            row_status,
+            ~self.was_chosen[idx],
+            primal=(~self.seen[idx]).sum() < PRIMAL_FRESH_SHARE * idx.size,
+        )
+        if res is None:
+            raise SolverError("HiGHS did not solve the assignment LP")
         x = np.rint(res.x)
-        duals = np.rint(-res.ineqlin.marginals)
+        duals = np.rint(-res.row_dual)
         off_x = np.abs(res.x - x).max(initial=0)
-        off_dual = np.abs(-res.ineqlin.marginals - duals).max(initial=0)
+        off_dual = np.abs(-res.row_dual - duals).max(initial=0)
         if off_x > TOLERANCE or off_dual > TOLERANCE:
             raise SolverError("the assignment LP returned a fractional vertex")
+        self.col_status[idx] = res.col_status
+        self.seen[idx] = True
+        self.pupil_status[pupils] = res.row_status[:n_p]
+        self.place_status[places] = res.row_status[n_p : n_p + n_q]
+        self.group_status[idx[has_g]] = res.row_status[n_p + n_q :][g_row[has_g]]
         duals = duals.astype(np.int64)
         self.x[idx[x == 1]] = True
         self.y[pupils] = duals[:n_p]
@@ -268,30 +311,59 @@ class _Restricted:
         return lookup(keys, self.zg[has][first], key, 0)
 
 
-class _UnlistedPool:
-    """Eligible unlisted edges (with room) of the pupils asked about so far, kept for
-    later rounds, in the order they were asked about (pricing sorts what it needs)."""
+class _Unlisted:
+    """Eligible unlisted edges with room, asked for only where they can matter: a
+    national round has millions, nearly all of them into placements whose dual already
+    prices them out."""
 
     def __init__(self, inst: Instance, rooms: Rooms) -> None:
         self.source = UnlistedEdges(inst)
         self.rooms = rooms
-        self.known = np.zeros(inst.n_pupils, dtype=bool)
-        self.p = np.zeros(0, dtype=np.int64)
-        self.q = np.zeros(0, dtype=np.int64)
+        self.order = np.arange(inst.n_placements)
 
-    def edges(self, pupils: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        fresh = pupils[~self.known[pupils]]
-        if fresh.size:
-            self.known[fresh] = True
-            p, q = self.source.for_pupils(fresh)
-            rooms = self.rooms
-            usable = (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
-            self.p = np.concatenate([self.p, p[usable]])
-            self.q = np.concatenate([self.q, q[usable]])
-        wanted = np.zeros(self.known.size, dtype=bool)
-        wanted[pupils] = True
-        pick = wanted[self.p]
-        return self.p[pick], self.q[pick]
+    def edges(self, pupils: np.ndarray, places: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        p, q = self.source.for_pupils(pupils, places)
+        rooms = self.rooms
+        usable = (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
+        return p[usable], q[usable]
+
+    def cheaper(self, pupils: np.ndarray, bound: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The edges of each pupil into placements whose dual z is below the pupil's
+        bound (and a few more). Placements by rising dual, in prefixes growing
+        BAND_GROWTH-fold: each pupil asks the shortest prefix holding all it needs."""
+        by_dual = np.lexsort((self.order, z))
+        need = np.searchsorted(z[by_dual], bound)
+        sizes = [BAND_FIRST]
+        while sizes[-1] < z.size:
+            sizes.append(sizes[-1] * BAND_GROWTH)
+        band = np.searchsorted(np.minimum(sizes, z.size), need)
+        p, q = [], []
+        for k, size in enumerate(sizes):
+            asking = pupils[band == k]
+            if asking.size:
+                bp, bq = self.edges(asking, np.sort(by_dual[:size]))
+                p.append(bp)
+                q.append(bq)
+        if not p:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(p), np.concatenate(q)
+
+    def any_for(self, pupils: np.ndarray) -> np.ndarray:
+        """Which of the pupils have an eligible unlisted placement with room: asked of
+        every STRIDE-th placement first, and of all of them only for pupils with none
+        among those."""
+        found = np.zeros(pupils.size, dtype=bool)
+        stride = STRIDE_FIRST
+        while True:
+            left = pupils[~found]
+            if left.size == 0:
+                break
+            p, _ = self.edges(left, self.order[::stride])
+            found[np.isin(pupils, p)] = True
+            if stride == 1:
+                break
+            stride = max(stride // BAND_GROWTH, 1)
+        return found
 
 
 def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -300,18 +372,16 @@ def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 
 def _violated_unlisted(
-    restricted: _Restricted,
-    pool: _UnlistedPool,
-    may_want: np.ndarray,
-    unlisted_gain: np.ndarray,
-    has_unlisted: np.ndarray,
+    restricted: _Restricted, unlisted: _Unlisted, may_want: np.ndarray, unlisted_gain: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The unlisted edges to join the restricted problem: of negative reduced cost, the
     most negative few per pupil and per placement."""
     rooms = restricted.rooms
-    up, uq = pool.edges(np.flatnonzero(may_want & (restricted.y < -unlisted_gain)))
-    has_unlisted[up] = True
-    # Group duals are >= 0, so only edges already negative without them can be violated.
+    # Placement duals are >= 0, so a pupil gains nothing from any unlisted placement
+    # unless its dual is below its gain, and then only from placements of dual below
+    # the difference; group duals are >= 0 too, so only those edges can be violated.
+    pupils = np.flatnonzero(may_want & (restricted.y < -unlisted_gain))
+    up, uq = unlisted.cheaper(pupils, -unlisted_gain[pupils] - restricted.y[pupils], restricted.z)
     base = unlisted_gain[up] + restricted.y[up] + restricted.z[uq]
     cand = np.flatnonzero(base < 0)
     up, uq = up[cand], uq[cand]
@@ -351,25 +421,23 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
         graph.placement[listed],
         graph.cost[listed] - unassigned_cost[graph.pupil[listed]],
     )
-    has_unlisted = np.zeros(inst.n_pupils, dtype=bool)
     may_want_unlisted = free & inst.pupil_open & (unlisted_gain < 0)
-    pool = _UnlistedPool(inst, rooms) if may_want_unlisted.any() else None
+    unlisted = _Unlisted(inst, rooms) if may_want_unlisted.any() else None
     while True:
         if dirty.size:
             mask = np.zeros(restricted.p.size, dtype=bool)
             mask[dirty] = True
             restricted.solve(mask)
-        if pool is None:
+        if unlisted is None:
             break
-        up, uq = _violated_unlisted(restricted, pool, may_want_unlisted, unlisted_gain, has_unlisted)
+        up, uq = _violated_unlisted(restricted, unlisted, may_want_unlisted, unlisted_gain)
         if up.size == 0:
             break
         new = restricted.add(up, uq, unlisted_gain[up])
         label = restricted.components(np.arange(restricted.p.size))
         dirty = np.flatnonzero(np.isin(label, label[new]))
         joined = np.unique(up)
-        repairable = joined.size <= max(REPAIR_PUPILS, dirty.size // REPAIR_EDGES_PER_PUPIL)
-        if repairable and repair(restricted, free, joined):
+        if joined.size <= REPAIR_PUPILS and repair(restricted, free, joined):
             dirty = dirty[:0]
             if not restricted.certified():
                 # Repair paths may cross components through the sink: all are solved again.
@@ -379,4 +447,8 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
     assign[inst.fixed_pupil] = inst.fixed_placement
     chosen = restricted.x
     assign[restricted.p[chosen]] = restricted.q[chosen]
-    return assign, has_unlisted & (assign < 0)
+    has_unlisted = np.zeros(inst.n_pupils, dtype=bool)
+    if unlisted is not None:
+        waiting = np.flatnonzero(may_want_unlisted & (assign < 0))
+        has_unlisted[waiting] = unlisted.any_for(waiting)
+    return assign, has_unlisted

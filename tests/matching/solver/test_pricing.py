@@ -1,0 +1,117 @@
+"""The pieces that keep a national round fast: unlisted edges asked for only into some
+placements, and LPs started from an earlier basis, each against the plain answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
+
+from matching.solver import load_instance, lp, optimal
+from matching.solver.eligibility import UnlistedEdges
+from matching.solver.rooms import Rooms
+
+from .strategies import instances
+
+SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def pairs(p: np.ndarray, q: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(p.tolist(), q.tolist(), strict=True))
+
+
+@SETTINGS
+@given(instances(max_pupils=6, max_placements=5), st.randoms(use_true_random=False))
+def test_unlisted_edges_into_some_placements(inst: dict[str, Any], rnd: Any) -> None:
+    data = load_instance(json.dumps(inst).encode())
+    source = UnlistedEdges(data)
+    pupils = np.arange(data.n_pupils)
+    places = np.array(sorted(rnd.sample(range(data.n_placements), rnd.randint(0, data.n_placements))))
+    everywhere = pairs(*source.for_pupils(pupils))
+    p, q = source.for_pupils(pupils, places.astype(np.int64))
+    assert pairs(p, q) == {(a, b) for a, b in everywhere if b in set(places.tolist())}
+    assert list(zip(p.tolist(), q.tolist(), strict=True)) == sorted(pairs(p, q))
+
+
+@SETTINGS
+@given(instances(max_pupils=6, max_placements=5), st.randoms(use_true_random=False))
+def test_cheaper_finds_every_edge_below_the_bound(inst: dict[str, Any], rnd: Any) -> None:
+    data = load_instance(json.dumps(inst).encode())
+    unlisted = optimal._Unlisted(data, Rooms(data))
+    pupils = np.arange(data.n_pupils)
+    z = np.array([rnd.randint(0, 5) for _ in range(data.n_placements)], dtype=np.int64)
+    bound = np.array([rnd.randint(0, 6) for _ in range(data.n_pupils)], dtype=np.int64)
+    all_p, all_q = unlisted.edges(pupils)
+    wanted = {(a, b) for a, b in pairs(all_p, all_q) if z[b] < bound[a]}
+    saved = optimal.BAND_FIRST
+    try:
+        optimal.BAND_FIRST = 1
+        p, q = unlisted.cheaper(pupils, bound, z)
+    finally:
+        optimal.BAND_FIRST = saved
+    assert wanted <= pairs(p, q) <= pairs(all_p, all_q)
+
+
+@SETTINGS
+@given(instances(max_pupils=6, max_placements=5))
+def test_any_for_matches_every_edge(inst: dict[str, Any]) -> None:
+    data = load_instance(json.dumps(inst).encode())
+    unlisted = optimal._Unlisted(data, Rooms(data))
+    pupils = np.arange(data.n_pupils)
+    all_p, _ = unlisted.edges(pupils)
+    saved = optimal.STRIDE_FIRST
+    try:
+        optimal.STRIDE_FIRST = 2
+        found = unlisted.any_for(pupils)
+    finally:
+        optimal.STRIDE_FIRST = saved
+    assert found.tolist() == np.isin(pupils, all_p).tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_lp_from_any_basis_finds_the_optimum(seed: int) -> None:
+    """A pupil-to-placement assignment LP, started cold, from its own optimal basis, and
+    from random statuses (wrong counts and singular ones included)."""
+    rng = np.random.default_rng(seed)
+    n_pupils, n_places, n_edges = 8, 4, 20
+    p = rng.integers(0, n_pupils, n_edges)
+    q = rng.integers(0, n_places, n_edges)
+    keep = np.unique(p * n_places + q, return_index=True)[1]
+    p, q = p[keep], q[keep]
+    cost = -rng.integers(1, 20, p.size).astype(np.float64)
+    e = np.arange(p.size)
+    a = sp.csc_matrix(
+        (np.ones(2 * p.size), (np.r_[p, n_pupils + q], np.r_[e, e])), shape=(n_pupils + n_places, p.size)
+    )
+    b = np.r_[np.ones(n_pupils), rng.integers(1, 3, n_places)].astype(np.float64)
+    best = linprog(cost, A_ub=a, b_ub=b, bounds=(0, None), method="highs").fun
+    n_rows = n_pupils + n_places
+    cold = lp.solve(
+        cost,
+        a,
+        b,
+        np.full(p.size, lp.LOWER, dtype=np.int8),
+        np.full(n_rows, lp.BASIC, dtype=np.int8),
+        np.ones(p.size, dtype=bool),
+        primal=False,
+    )
+    assert cold is not None and np.isclose(cost @ cold.x, best)
+    assert int((cold.col_status == lp.BASIC).sum() + (cold.row_status == lp.BASIC).sum()) == n_rows
+    starts = [(cold.col_status, cold.row_status)] + [
+        (
+            rng.choice([lp.LOWER, lp.BASIC], p.size).astype(np.int8),
+            rng.choice([lp.BASIC, lp.UPPER], n_rows).astype(np.int8),
+        )
+        for _ in range(3)
+    ]
+    for col_status, row_status in starts:
+        for primal in (False, True):
+            warm = lp.solve(cost, a, b, col_status, row_status, cold.x < 0.5, primal=primal)
+            assert warm is not None and np.isclose(cost @ warm.x, best)
+            assert np.isclose(b @ warm.row_dual, best)
