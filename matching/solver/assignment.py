@@ -8,7 +8,9 @@ solves the whole problem in one call.
 The flow network pupil -> (school, placement) -> placement is made bipartite with slots.
 A capped group gets k = min(group room, placement room, its pupils) slots, each of a
 pupil's edges into the group an edge to each slot; an uncapped placement is one such group
-without the group room. Every pupil also has a slot of its own for staying unassigned.
+without the group room, and so are the pupils of a placement whose school cap is no
+tighter than its room (the cap then follows from the room). Every pupil also has a slot of
+its own for staying unassigned.
 Where a placement's groups hold T slots, more than its room, T - room filler rows may sit
 in any of its slots at no cost: every row must be matched, so at most `room` slots are
 left for pupils, and any assignment within the caps leaves the fillers enough slots.
@@ -75,8 +77,10 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
         return None
     p, q, cost, has_unlisted = _edges(inst, graph, rooms, free, unassigned)
     key = rooms.group_key(p, q)
-    # Uncapped placements are groups of their own, keyed below every capped group.
-    key = np.where(key >= 0, key, -1 - q)
+    # A school cap no tighter than the placement's room binds nothing: such pupils join
+    # the placement's own group, as on an uncapped placement, keyed below every capped
+    # group. Fewer, fuller groups mean fewer slots and fillers.
+    key = np.where((key >= 0) & (rooms.group(key, q) < rooms.placement[q]), key, -1 - q)
     groups, group_of = np.unique(key, return_inverse=True)
     group_q = np.where(groups >= 0, groups // rooms.n_schools, -1 - groups)
     room = rooms.placement[group_q]
@@ -95,7 +99,10 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
     per_filler = np.bincount(slot_q, minlength=inst.n_placements)[filler_q]
     filler_row, filler_offset = _runs(per_filler)
     pupils = np.flatnonzero(free)
-    rows = np.concatenate([p[edge], pupils, n + filler_row])
+    # Rows: the free pupils, then the fillers.
+    row_of = np.full(n, -1, dtype=np.int64)
+    row_of[pupils] = np.arange(pupils.size)
+    rows = np.concatenate([row_of[p[edge]], np.arange(pupils.size), pupils.size + filler_row])
     cols = np.concatenate(
         [
             first_slot[group_of][edge] + offset,
@@ -106,15 +113,13 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
     # Every row is matched exactly once, so adding 1 to every weight keeps the optimum, and
     # no weight is 0, which sparse graph routines may take for a missing edge.
     weight = np.concatenate([cost[edge], unassigned[pupils], np.zeros(filler_row.size, dtype=np.int64)]) + 1
-    shape = (n + filler_q.size, n_slots + n)
+    shape = (pupils.size + filler_q.size, n_slots + n)
     matrix = sp.csr_matrix((weight.astype(np.float64), (rows, cols)), shape=shape)
-    used_rows = np.r_[pupils, n + np.arange(filler_q.size)]
     assign = np.full(n, -1, dtype=np.int64)
-    if used_rows.size:
-        matched_rows, matched_cols = min_weight_full_bipartite_matching(matrix[used_rows])
-        matched_rows = used_rows[matched_rows]
-        placed = (matched_rows < n) & (matched_cols < n_slots)
-        assign[matched_rows[placed]] = slot_q[matched_cols[placed]]
+    if shape[0]:
+        matched_rows, matched_cols = min_weight_full_bipartite_matching(matrix)
+        placed = (matched_rows < pupils.size) & (matched_cols < n_slots)
+        assign[pupils[matched_rows[placed]]] = slot_q[matched_cols[placed]]
     if not is_optimal(rooms, free, unassigned, p, q, cost, assign):
         return None
     assign[inst.fixed_pupil] = inst.fixed_placement

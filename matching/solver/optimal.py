@@ -16,7 +16,10 @@ are worth an edge) and solve a restricted problem, then price the edges left out
    never hurts, so some optimum does it; this repeats while it frees more placements;
 3. what remains is split into connected components, packed into LPs for HiGHS' simplex
    (`lp`) with only the rows that can bind (a placement row only when more pupils want
-   it than it holds), each started from the basis its edges and rows last had;
+   it than it holds), each started from the basis its edges and rows last had; the LPs
+   of one round are independent and run side by side, one per processor. Once pricing
+   has merged the components, their LP is kept: later rounds add their columns and rows
+   to it and carry on from where it stopped, instead of building it again;
 4. an integer optimality certificate checks the whole restricted problem: integral
    primal and duals, non-negative reduced costs and complementary slackness;
 5. unlisted edges are priced with those duals. A pupil whose dual is at least its gain
@@ -36,6 +39,10 @@ are worth an edge) and solve a restricted problem, then price the edges left out
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import scipy.sparse as sp
@@ -58,6 +65,9 @@ PER_PLACEMENT_EXTRA = 8
 # Independent components are packed into LPs of about this many edges: HiGHS grows
 # faster than linearly, and each call has a fixed cost.
 BATCH_EDGES = 4000
+# LPs solved at once: one per processor, but few, since each holds a HiGHS model in memory
+# and a worker machine may run several jobs.
+THREADS = min(4, os.cpu_count() or 1)
 # Shortest-path repair beats re-solving the LP from the last basis only for a few pupils
 # gaining columns (benchmark generator, 100,000 pupils: 48 pupils took three times longer).
 REPAIR_PUPILS = 20
@@ -85,6 +95,12 @@ def _first_per_group(keys: np.ndarray) -> np.ndarray:
     return np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
 
 
+def _positions(keys: np.ndarray, want: np.ndarray) -> np.ndarray:
+    """The index in `keys` (unique, in any order) of each of `want`, -1 where absent."""
+    order = np.argsort(keys, kind="stable")
+    return lookup(keys[order], order, want, -1)
+
+
 class _Restricted:
     """Edges of the restricted problem and their certified optimal primal and dual."""
 
@@ -107,6 +123,12 @@ class _Restricted:
         self.group_status = np.zeros(0, dtype=np.int8)
         self.pupil_status = np.full(n_pupils, lp.UNKNOWN, dtype=np.int8)
         self.place_status = np.full(rooms.placement.size, lp.UNKNOWN, dtype=np.int8)
+        # Once components merge, their LP is kept and grown with the columns priced in
+        # (model_cols: its edges, model_rows: its rows named as in `_start_lp`).
+        self.growing = False
+        self.model: lp.Model | None = None
+        self.model_cols = np.zeros(0, dtype=np.int64)
+        self.model_rows = np.zeros(0, dtype=np.int64)
 
     def add(self, p: np.ndarray, q: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Adds the usable edges; returns their indices."""
@@ -147,6 +169,7 @@ class _Restricted:
             # Later LPs start from bases that already hold the pupils settled at first:
             # settling them again would only unsettle those bases.
             alive = dirty
+            self.growing = True
             self.room_left, self.group_room_left = self.rooms.placement, self.group_room
         else:
             alive = self._settle_uncontested(dirty)
@@ -156,11 +179,16 @@ class _Restricted:
         idx, label = idx[order], label[order]
         starts = _first_per_group(label)
         bounds = np.r_[starts, idx.size]
-        lo = 0
-        for hi in bounds[1:].tolist():
-            if hi - lo >= BATCH_EDGES or hi == idx.size:
-                self._solve_lp(np.sort(idx[lo:hi]))
-                lo = hi
+        lo, finish = 0, []
+        # Independent LPs run side by side (HiGHS lets go of the interpreter while it
+        # solves); each one's answer depends on it alone, and they are taken in order.
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            for hi in bounds[1:].tolist():
+                if hi - lo >= BATCH_EDGES or hi == idx.size:
+                    finish.append(self._start_lp(np.sort(idx[lo:hi]), pool))
+                    lo = hi
+            for done in finish:
+                done()
         # A group's dual is every edge's of the group, also of those whose pupil settled
         # elsewhere and so never reached the LP.
         self.zg = self.group_dual(self.key)
@@ -212,9 +240,9 @@ class _Restricted:
         self.room_left, self.group_room_left = room, group_room
         return alive
 
-    def _solve_lp(self, idx: np.ndarray) -> None:
-        if idx.size == 0:
-            return
+    def _start_lp(self, idx: np.ndarray, pool: ThreadPoolExecutor) -> Callable[[], None]:
+        """Sets the LP of the edges idx solving in the pool; the function returned takes
+        its answer in."""
         room, group_room = self.room_left, self.group_room_left
         pupils, p_row = np.unique(self.p[idx], return_inverse=True)
         _, by_group, binding_sorted = self._contested(idx, room, group_room)
@@ -232,24 +260,56 @@ class _Restricted:
         has_q, has_g = q_row >= 0, g_row >= 0
         rows = np.concatenate([p_row, n_p + q_row[has_q], n_p + n_q + g_row[has_g]])
         cols = np.concatenate([e, e[has_q], e[has_g]])
-        a = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(n_p + n_q + n_g, idx.size))
         g_first = lookup(self.key[g_edges], g_edges, g_keys, -1) if n_g else np.zeros(0, dtype=np.int64)
         b = np.concatenate([np.ones(n_p), room[places], group_room[g_first]]).astype(np.float64)
-        row_status = np.concatenate(
-            [self.pupil_status[pupils], self.place_status[places], self.group_status[g_first]]
-        )
-        row_status[row_status == lp.UNKNOWN] = lp.BASIC
-        res = lp.solve(
-            self.gain[idx].astype(np.float64),
-            a,
-            b,
-            self.col_status[idx],
-            row_status,
-            ~self.was_chosen[idx],
-            primal=(~self.seen[idx]).sum() < PRIMAL_FRESH_SHARE * idx.size,
-        )
+        # Rows named across LPs: pupils, then placements, then group keys.
+        n, m = self.n, room.size
+        row_id = np.concatenate([pupils, n + places, n + m + g_keys])
+        primal = (~self.seen[idx]).sum() < PRIMAL_FRESH_SHARE * idx.size
+        model = self._grown(idx, row_id, rows, cols, b) if self.growing else None
+        if model is None:
+            a = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(row_id.size, idx.size))
+            row_status = np.concatenate(
+                [self.pupil_status[pupils], self.place_status[places], self.group_status[g_first]]
+            )
+            row_status[row_status == lp.UNKNOWN] = lp.BASIC
+            model = lp.Model(
+                self.gain[idx].astype(np.float64),
+                a,
+                b,
+                self.col_status[idx],
+                row_status,
+                ~self.was_chosen[idx],
+            )
+        running = pool.submit(model.run, primal=primal)
+        return lambda: self._finish_lp(idx, model, running.result(), row_id, pupils, places, g_row)
+
+    def _finish_lp(
+        self,
+        idx: np.ndarray,
+        model: lp.Model,
+        res: lp.Solution | None,
+        row_id: np.ndarray,
+        pupils: np.ndarray,
+        places: np.ndarray,
+        g_row: np.ndarray,
+    ) -> None:
         if res is None:
             raise SolverError("HiGHS did not solve the assignment LP")
+        if model is self.model:
+            col_at = _positions(self.model_cols, idx)
+            row_at = _positions(self.model_rows, row_id)
+            res = lp.Solution(
+                x=res.x[col_at],
+                row_dual=res.row_dual[row_at],
+                col_status=res.col_status[col_at],
+                row_status=res.row_status[row_at],
+            )
+        elif self.growing and (self.model is None or idx.size > self.model_cols.size):
+            # The biggest is kept: small components cost little to build afresh.
+            self.model, self.model_cols, self.model_rows = model, idx, row_id
+        n_p, n_q = pupils.size, places.size
+        has_g = g_row >= 0
         x = np.rint(res.x)
         duals = np.rint(-res.row_dual)
         off_x = np.abs(res.x - x).max(initial=0)
@@ -266,6 +326,37 @@ class _Restricted:
         self.y[pupils] = duals[:n_p]
         self.z[places] = duals[n_p : n_p + n_q]
         self.zg[idx[has_g]] = duals[n_p + n_q :][g_row[has_g]]
+
+    def _grown(
+        self, idx: np.ndarray, row_id: np.ndarray, rows: np.ndarray, cols: np.ndarray, b: np.ndarray
+    ) -> lp.Model | None:
+        """The kept LP with the columns and rows of this one it lacks, or None when it
+        holds anything this one does not (then it is built afresh)."""
+        if self.model is None:
+            return None
+        col_at = _positions(self.model_cols, idx)
+        row_at = _positions(self.model_rows, row_id)
+        old_cols, old_rows = self.model_cols.size, self.model_rows.size
+        if (col_at >= 0).sum() < old_cols or (row_at >= 0).sum() < old_rows:
+            return None
+        new_cols, new_rows = np.flatnonzero(col_at < 0), np.flatnonzero(row_at < 0)
+        col_at[new_cols] = old_cols + np.arange(new_cols.size)
+        row_at[new_rows] = old_rows + np.arange(new_rows.size)
+        at_row, at_col = row_at[rows], col_at[cols]
+        in_new_col = (at_col >= old_cols) & (at_row < old_rows)
+        col_part = sp.csc_matrix(
+            (np.ones(in_new_col.sum()), (at_row[in_new_col], at_col[in_new_col] - old_cols)),
+            shape=(old_rows, new_cols.size),
+        )
+        in_new_row = at_row >= old_rows
+        row_part = sp.csr_matrix(
+            (np.ones(in_new_row.sum()), (at_row[in_new_row] - old_rows, at_col[in_new_row])),
+            shape=(new_rows.size, old_cols + new_cols.size),
+        )
+        self.model.add(self.gain[idx[new_cols]].astype(np.float64), col_part, b[new_rows], row_part)
+        self.model_cols = np.concatenate([self.model_cols, idx[new_cols]])
+        self.model_rows = np.concatenate([self.model_rows, row_id[new_rows]])
+        return self.model
 
     def _certify(self) -> None:
         if not self.certified():

@@ -123,15 +123,15 @@ def test_repair_takes_over_the_last_round(monkeypatch: pytest.MonkeyPatch) -> No
         return outcomes[-1]
 
     lps: list[int] = []
-    solve_lp = optimal_module._Restricted._solve_lp
+    start_lp = optimal_module._Restricted._start_lp
 
-    def count_lp(self: Any, idx: np.ndarray) -> None:
+    def count_lp(self: Any, idx: np.ndarray, pool: Any) -> Any:
         lps.append(idx.size)
-        solve_lp(self, idx)
+        return start_lp(self, idx, pool)
 
     monkeypatch.setattr(assignment_module, "MAX_PUPILS", -1)
     monkeypatch.setattr(optimal_module, "repair", spy)
-    monkeypatch.setattr(optimal_module._Restricted, "_solve_lp", count_lp)
+    monkeypatch.setattr(optimal_module._Restricted, "_start_lp", count_lp)
     result = solve(inst)
     assert outcomes == [True]
     assert len(lps) == 1

@@ -115,3 +115,46 @@ def test_lp_from_any_basis_finds_the_optimum(seed: int) -> None:
             warm = lp.solve(cost, a, b, col_status, row_status, cold.x < 0.5, primal=primal)
             assert warm is not None and np.isclose(cost @ warm.x, best)
             assert np.isclose(b @ warm.row_dual, best)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.booleans())
+def test_lp_grown_by_columns_and_rows_finds_the_optimum(seed: int, primal: bool) -> None:
+    """An assignment LP solved with some edges and placement rows, then given the rest in
+    place, ends where the whole LP solved at once does."""
+    rng = np.random.default_rng(seed)
+    n_pupils, n_places, n_edges = 8, 4, 24
+    p = rng.integers(0, n_pupils, n_edges)
+    q = rng.integers(0, n_places, n_edges)
+    keep = np.unique(p * n_places + q, return_index=True)[1]
+    p, q = p[keep], q[keep]
+    cost = -rng.integers(1, 20, p.size).astype(np.float64)
+    room = rng.integers(1, 3, n_places).astype(np.float64)
+    rows = np.r_[p, n_pupils + q]
+    cols = np.r_[np.arange(p.size), np.arange(p.size)]
+    whole = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(n_pupils + n_places, p.size))
+    best = linprog(
+        cost, A_ub=whole, b_ub=np.r_[np.ones(n_pupils), room], bounds=(0, None), method="highs"
+    ).fun
+    # First every pupil row and the first placements' rows, over the first edges.
+    first_cols, first_rows = max(1, p.size // 2), n_pupils + n_places // 2
+    a = whole[:first_rows, :first_cols].tocsc()
+    model = lp.Model(
+        cost[:first_cols],
+        a,
+        np.r_[np.ones(n_pupils), room[: n_places // 2]],
+        np.full(first_cols, lp.LOWER, dtype=np.int8),
+        np.full(first_rows, lp.BASIC, dtype=np.int8),
+        np.ones(first_cols, dtype=bool),
+    )
+    assert model.run(primal=False) is not None
+    model.add(
+        cost[first_cols:],
+        whole[:first_rows, first_cols:].tocsc(),
+        room[n_places // 2 :],
+        whole[first_rows:, :].tocsr(),
+    )
+    grown = model.run(primal=primal)
+    assert grown is not None and np.isclose(cost @ grown.x, best)
+    assert np.isclose(np.r_[np.ones(n_pupils), room] @ grown.row_dual, best)
+    assert int((grown.col_status == lp.BASIC).sum() + (grown.row_status == lp.BASIC).sum()) == whole.shape[0]
