@@ -265,7 +265,11 @@ async def test_runs_start_finish_and_give_back_their_exact_files(client, db, sce
     assert instance.content == rows.instance and result.content == rows.result
     assert hashlib.sha256(result.content).hexdigest() == done["result_sha256"]
     assert result_to_json(solve_bytes(instance.content)) == result.content
-    downloads = list(await db.scalars(select(AuditEntry).where(AuditEntry.action == "run_file_downloaded")))
+    downloads = list(
+        await db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "run_file_downloaded").order_by(AuditEntry.at)
+        )
+    )
     assert [entry.detail["file"] for entry in downloads] == ["instance", "result"]
 
     pupils = (await client.api("GET", f"/api/runs/{run['id']}/pupils?limit=2")).json()

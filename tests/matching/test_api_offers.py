@@ -158,7 +158,11 @@ async def test_employers_see_only_what_hosting_needs(client, db, scenario):
         during = (await client.api("GET", f"/api/outcomes/{offer.id}")).json()
     assert during["emergency_contact"] == "Sara Khan, 07700 900123"
     await db.commit()
-    viewed = list(await db.scalars(select(AuditEntry).where(AuditEntry.action == "match_viewed")))
+    viewed = list(
+        await db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "match_viewed").order_by(AuditEntry.at)
+        )
+    )
     assert [entry.detail["emergency_contact"] for entry in viewed] == [False, True]
 
 

@@ -35,7 +35,9 @@ async def _count(db, model) -> int:
 
 async def _audited(db, action: str) -> list[AuditEntry]:
     await db.commit()
-    return list(await db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    return list(
+        await db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.at))
+    )
 
 
 async def _attendance(db, outcome: Outcome) -> dict[date, bool]:

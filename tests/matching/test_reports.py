@@ -201,7 +201,11 @@ async def test_downloads_are_scoped_formula_safe_and_audited(client, db, scenari
     assert ["Pupils", "Taking part", "5"] in rows and ["Pupils", "Placed", "[c]"] in rows
     assert not any(f.pupils["a1"].last_name in cell for row in rows for cell in row)
 
-    entries = list(await db.scalars(select(AuditEntry).where(AuditEntry.action == "report_downloaded")))
+    entries = list(
+        await db.scalars(
+            select(AuditEntry).where(AuditEntry.action == "report_downloaded").order_by(AuditEntry.at)
+        )
+    )
     assert [(e.detail["table"], e.detail["format"], e.detail["rows"]) for e in entries] == [
         ("unplaced", "csv", 3),
         ("unplaced", "xlsx", 3),

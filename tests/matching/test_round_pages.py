@@ -32,7 +32,9 @@ GOOD_ROUND = {
 
 async def _audit(db, action):
     await db.commit()
-    return list(await db.scalars(select(AuditEntry).where(AuditEntry.action == action)))
+    return list(
+        await db.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.at))
+    )
 
 
 async def _rounds(db):
