@@ -650,7 +650,7 @@ class PlacementPages(Controller):
                     ip_address=client_ip(request),
                 )
             except services.EmployerError as exc:
-                errors.add("title", str(exc))
+                errors.add(exc.field or "title", str(exc))
             else:
                 employer = await db_session.get_one(Employer, placement.employer_id)
                 flash(request, _saved_message(placement, employer), category="success")

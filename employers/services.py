@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from employers.inputs import ComplianceData, EmployerDetails, Person, PlacementData, SignUp
 from employers.models import Employer, EmployerCompliance, EmployerStatus, Placement, PlacementStatus
@@ -19,6 +20,7 @@ from placements.accounts.services import (
     normalise_email,
 )
 from placements.audit.services import record
+from placements.db import locked
 from placements.notifications.services import addresses_of, queue_email
 from placements.settings import get_settings
 
@@ -28,8 +30,15 @@ if TYPE_CHECKING:
     from matching.models import Round
 
 
+T = TypeVar("T")
+
+
 class EmployerError(ValueError):
-    """A change that cannot be made as asked, with a message for the person."""
+    """A change that cannot be made as asked, with a message for the person (and its field, if one)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def employer_link(employer: Employer) -> str:
@@ -171,6 +180,7 @@ async def _decide(
     actor: User,
     ip_address: str | None,
 ) -> Employer:
+    employer = await _locked(db, Employer, employer.id)
     if employer.status not in _ALLOWED[decision]:
         raise EmployerError(f"You cannot {decision} an organisation that is {employer.status.value}")
     if decision != "approve" and not (reason or "").strip():
@@ -317,11 +327,47 @@ async def create_placement(
     return placement
 
 
+async def _locked(db: AsyncSession, model: type[T], row_id: UUID) -> T:
+    """The record as it is now, locked for this transaction (see placements.db.locked)."""
+    row = await locked(db, model, row_id)
+    if row is None:
+        raise EmployerError("This record no longer exists")
+    return row
+
+
+async def _offers_held(db: AsyncSession, placement_id: UUID) -> int:
+    """How many current offers hold a place on the placement (a place offered is a place taken)."""
+    from matching.models import Outcome, Reply
+
+    return (
+        await db.scalar(
+            select(func.count())
+            .select_from(Outcome)
+            .where(
+                Outcome.placement_id == placement_id,
+                Outcome.current.is_(True),
+                Outcome.withdrawn_by.is_(None),
+                Outcome.school_reply != Reply.NO,
+                Outcome.employer_reply != Reply.NO,
+            )
+        )
+        or 0
+    )
+
+
 async def update_placement(
     db: AsyncSession, *, placement: Placement, data: PlacementData, actor: User, ip_address: str | None
 ) -> Placement:
+    placement = await _locked(db, Placement, placement.id)
     if placement.status is PlacementStatus.WITHDRAWN:
         raise EmployerError("This placement is withdrawn: copy it to offer it again")
+    held = await _offers_held(db, placement.id)
+    if data.capacity < held:
+        raise EmployerError(
+            f"This placement holds {held} offer{'s' if held != 1 else ''}: it needs at least {held} "
+            f"place{'s' if held != 1 else ''}. Ask the programme coordinator to move a pupil first.",
+            field="capacity",
+        )
     _apply_placement(placement, data)
     await record(
         db,
@@ -338,6 +384,7 @@ async def update_placement(
 async def withdraw_placement(
     db: AsyncSession, *, placement: Placement, actor: User, ip_address: str | None
 ) -> Placement:
+    placement = await _locked(db, Placement, placement.id)
     if placement.status is PlacementStatus.WITHDRAWN:
         raise EmployerError("This placement is already withdrawn")
     previous = placement.status

@@ -587,6 +587,23 @@ class RunsApi(Controller):
         )
 
     @post(
+        "/{run_id:uuid}/cancel",
+        status_code=200,
+        operation_id="cancelRun",
+        summary="Cancel a queued or running run: it stops, keeps no result, and a new run can start",
+        raises=WRITE_ERRORS,
+    )
+    async def cancel(
+        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+    ) -> RunOut:
+        run = await queries.get_run(db_session, run_id)
+        with refusals_as_conflicts(MatchingError):
+            run = await runs.cancel_run(
+                db_session, run=run, actor=request.user, ip_address=client_ip(request)
+            )
+        return await _run_out(db_session, run)
+
+    @post(
         "/{run_id:uuid}/publish",
         status_code=200,
         operation_id="publishRun",

@@ -19,6 +19,7 @@ from matching.models import Outcome, Reply, Round, Stage
 from placements.accounts.models import Role, User
 from placements.audit.services import record
 from placements.clock import today
+from placements.db import locked
 from placements.jobs.registry import JobContext
 from placements.jobs.schedule import daily
 from placements.notifications.services import addresses_of, queue_email
@@ -46,7 +47,13 @@ def _reply_attr(side: Side) -> str:
     return "school_reply" if side is Side.SCHOOL else "employer_reply"
 
 
-async def _check_open(db: AsyncSession, outcome: Outcome) -> Round:
+async def _check_open(db: AsyncSession, outcome: Outcome) -> Outcome:
+    """The offer, locked and re-read, if it can still be answered or withdrawn: of twenty answers
+    sent at once, one passes and the others find it answered."""
+    locked_outcome = await locked(db, Outcome, outcome.id)
+    if locked_outcome is None:
+        raise MatchingError("This offer no longer exists")
+    outcome = locked_outcome
     round_ = await db.get_one(Round, outcome.round_id)
     if round_.stage not in OPEN_STAGES:
         raise MatchingError(f"Offers cannot change now: the round is {round_.stage.label.lower()}")
@@ -54,7 +61,7 @@ async def _check_open(db: AsyncSession, outcome: Outcome) -> Round:
         raise MatchingError("This is not a current offer")
     if not outcome.holds_place:
         raise MatchingError(f"This offer has ended: {outcome.status.lower()}")
-    return round_
+    return outcome
 
 
 async def _tell_other_side(db: AsyncSession, outcome: Outcome, side: Side, subject: str) -> None:
@@ -78,7 +85,7 @@ async def answer(
 ) -> Outcome:
     """The actor's side says yes or no to the offer, once, before the deadline."""
     side = Side.of(actor)
-    await _check_open(db, outcome)
+    outcome = await _check_open(db, outcome)
     if getattr(outcome, _reply_attr(side)) is not Reply.PENDING:
         raise MatchingError("Your side has already answered this offer")
     if outcome.respond_by is not None and today() > outcome.respond_by:
@@ -110,7 +117,7 @@ async def withdraw(
 ) -> Outcome:
     """End an offer the actor's side had accepted; the place is freed for reallocation."""
     side = Side.of(actor)
-    await _check_open(db, outcome)
+    outcome = await _check_open(db, outcome)
     if getattr(outcome, _reply_attr(side)) is not Reply.YES:
         raise MatchingError("Only an offer your side has accepted can be withdrawn; otherwise decline it")
     if not reason.strip():

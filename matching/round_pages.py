@@ -709,6 +709,23 @@ class RunPages(Controller):
     ) -> Response[bytes]:
         return await files.run_file(request, db_session, run_id, "result", NotFoundException)
 
+    @get("/{run_id:uuid}/cancel")
+    async def cancel_form(self, run_id: FromPath[UUID], db_session: DbSession) -> Template:
+        run = await queries.get_run(db_session, run_id)
+        return await _cancel_page(db_session, run, FormErrors())
+
+    @post("/{run_id:uuid}/cancel")
+    async def cancel(
+        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        run = await queries.get_run(db_session, run_id)
+        try:
+            await runs.cancel_run(db_session, run=run, actor=request.user, ip_address=client_ip(request))
+        except MatchingError as exc:
+            return await _cancel_page(db_session, run, FormErrors(cancel=str(exc)))
+        flash(request, f"Run {run.number} is cancelled: you can start a new run", category="success")
+        return Redirect(path=f"/rounds/{run.round_id}/runs", status_code=303)
+
     @get("/{run_id:uuid}/publish")
     async def publish_form(self, run_id: FromPath[UUID], db_session: DbSession) -> Template:
         run = await queries.get_run(db_session, run_id)
@@ -734,6 +751,17 @@ class RunPages(Controller):
             category="success",
         )
         return Redirect(path=f"/rounds/{run.round_id}", status_code=303)
+
+
+async def _cancel_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> Template:
+    return render_form(
+        "matching/rounds/run_cancel.html",
+        values={},
+        errors=errors,
+        round=await queries.get_round(db, run.round_id),
+        run=run,
+        can_cancel=run.status in (RunStatus.QUEUED, RunStatus.RUNNING),
+    )
 
 
 async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> Template:

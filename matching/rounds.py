@@ -20,6 +20,7 @@ from matching.errors import MatchingError
 from matching.models import ChoiceEntry, MatchRun, Round, RunKind, RunStatus, Stage
 from placements.audit.services import record
 from placements.clock import today
+from placements.db import locked
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -185,9 +186,7 @@ def enter_stage(round_: Round, stage: Stage) -> None:
 
 async def locked_round(db: AsyncSession, round_id: object) -> Round:
     """The round, locked for this transaction on PostgreSQL, so two steps at once cannot both pass."""
-    round_ = await db.scalar(
-        select(Round).where(Round.id == round_id).with_for_update().execution_options(populate_existing=True)
-    )
+    round_ = await locked(db, Round, round_id)
     if round_ is None:
         raise MatchingError("The round no longer exists")
     return round_

@@ -1,8 +1,10 @@
-"""Matching runs: starting one, the background job that solves it, and reading its result.
+"""Matching runs: starting one, the background job that solves it, cancelling it, and reading its result.
 
 The job is safe to run again (jobs run at least once): it reads the round, solves, then writes
 the instance, the result, both hashes and the status in one transaction. A worker stopped before
-that commit leaves the run as it was, and the next delivery simply does the work again.
+that commit leaves the run as it was: the sweeper queues the job again, and the next delivery
+simply does the work again, or, after the last attempt, the run is marked failed with the reason
+so that a new one can start.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from matching.solver import InstanceError, SolverError, result_to_json, solve_by
 from placements.accounts.models import User
 from placements.audit.services import record
 from placements.clock import now, today
-from placements.jobs.queue import submit
+from placements.db import locked
+from placements.jobs.queue import cancel_job, submit
 from placements.jobs.registry import JobContext, job
 
 RUN_STAGES = {
@@ -103,29 +106,33 @@ def _summary(result: dict[str, Any]) -> dict[str, Any]:
     return metrics
 
 
-@job("matching_run")
+async def _give_up_run(ctx: JobContext, reason: str) -> None:
+    """The job failed for good: the coordinator sees why and can start a new run."""
+    async with ctx.sessionmaker() as db:
+        run = await locked(db, MatchRun, UUID(ctx.arguments["run_id"]))
+        if run is not None and run.status in (RunStatus.QUEUED, RunStatus.RUNNING):
+            run.status = RunStatus.FAILED
+            run.error = f"The run stopped: {reason}"
+            run.in_progress_key = None
+            run.finished_at = now()
+            await record(
+                db,
+                actor=None,
+                action="run_failed",
+                record_type="round",
+                record_id=run.round_id,
+                run=run.number,
+            )
+            await db.commit()
+
+
+@job("matching_run", on_give_up=_give_up_run)
 async def matching_run(ctx: JobContext) -> None:
     run_id = UUID(ctx.arguments["run_id"])
-    try:
-        await _solve_run(ctx, run_id)
-    except Exception as exc:
-        # A bug, not a crash: the coordinator sees the error and can start a new run.
-        async with ctx.sessionmaker() as db:
-            run = await db.get(MatchRun, run_id)
-            if run is not None and run.status is RunStatus.RUNNING:
-                run.status = RunStatus.FAILED
-                run.error = f"The run stopped with an unexpected error: {type(exc).__name__}"
-                run.in_progress_key = None
-                run.finished_at = now()
-                await db.commit()
-        raise
-
-
-async def _solve_run(ctx: JobContext, run_id: UUID) -> None:
     async with ctx.sessionmaker() as db:
-        run = await db.get(MatchRun, run_id)
-        if run is None or run.status in (RunStatus.DONE, RunStatus.FAILED):
-            return
+        run = await locked(db, MatchRun, run_id)
+        if run is None or run.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+            return  # finished, failed or cancelled already: running again changes nothing
         run.status = RunStatus.RUNNING
         run.started_at = now()
         await db.commit()
@@ -143,7 +150,9 @@ async def _solve_run(ctx: JobContext, run_id: UUID) -> None:
     except (InstanceError, SolverError) as exc:
         error = f"The round cannot be matched as it stands: {exc}"
     async with ctx.sessionmaker() as db:
-        run = await db.get_one(MatchRun, run_id)
+        run = await locked(db, MatchRun, run_id)
+        if run is None or run.status is not RunStatus.RUNNING:
+            return  # cancelled while it solved: the result is not wanted
         run.instance = instance
         run.instance_sha256 = hashlib.sha256(instance).hexdigest()
         if result_bytes is not None:
@@ -166,6 +175,29 @@ async def _solve_run(ctx: JobContext, run_id: UUID) -> None:
             result_sha256=run.result_sha256,
         )
         await db.commit()
+
+
+async def cancel_run(db: AsyncSession, *, run: MatchRun, actor: User, ip_address: str | None) -> MatchRun:
+    """Stop a queued or running run; its job stops at its next heartbeat and its result is not kept."""
+    current = await locked(db, MatchRun, run.id)
+    if current is None or current.status not in (RunStatus.QUEUED, RunStatus.RUNNING):
+        raise MatchingError("Only a run that is waiting or running can be cancelled")
+    current.status = RunStatus.CANCELLED
+    current.error = f"Cancelled by {actor.name}"
+    current.in_progress_key = None
+    current.finished_at = now()
+    if current.job_id is not None:
+        await cancel_job(db, current.job_id)
+    await record(
+        db,
+        actor=actor,
+        action="run_cancelled",
+        record_type="round",
+        record_id=current.round_id,
+        ip_address=ip_address,
+        run=current.number,
+    )
+    return current
 
 
 async def run_files(db: AsyncSession, run_id: UUID) -> MatchRun:

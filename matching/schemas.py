@@ -321,7 +321,7 @@ class RunOut(Struct):
 
     @classmethod
     def of(cls, run: MatchRun, job: JobRecord | None) -> RunOut:
-        finished = run.status in (RunStatus.DONE, RunStatus.FAILED)
+        finished = run.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
         return cls(
             id=run.id,
             round_id=run.round_id,

@@ -24,15 +24,17 @@ from placements.accounts.auth import SESSION_STORE, session_auth
 from placements.accounts.guards import PUBLIC, access_guard
 from placements.accounts.pages import PasswordController, SignInController, SignOutController, UsersController
 from placements.audit.pages import AuditApi, AuditPages
-from placements.db import alchemy_config
+from placements.db import alchemy_config, check_database
 from placements.jobs.api import JobsApi
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
 from placements.jobs.schedule import run_daily_loop
+from placements.jobs.sweeper import sweep_forever
 from placements.notifications.pages import SentEmailsPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
 from placements.web.errors import exception_handlers
-from placements.web.pages import HealthController, HomeController
+from placements.web.health import HealthController
+from placements.web.pages import HomeController
 from placements.web.security import add_security_headers
 from placements.web.templating import template_config
 from placements.web.transactions import transaction_middleware
@@ -55,27 +57,36 @@ ROUTE_HANDLERS: list[Any] = [
 ]
 
 
-def create_app(settings: Settings | None = None, *, queue: Queue | None = None) -> Litestar:
+def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check()
     alchemy = alchemy_config(settings)
 
     @asynccontextmanager
-    async def job_queue(_app: Litestar) -> AsyncIterator[None]:
+    async def job_queue(app: Litestar) -> AsyncIterator[None]:
+        await check_database(alchemy.get_engine(), settings)
         sessionmaker = alchemy.create_session_maker()
-        active = queue or (
-            ArqQueue(settings.redis_url, settings.queue_name)
+        active: Queue = (
+            ArqQueue(settings.redis_url, settings.queue_name, timeout=settings.timeouts.health)
             if settings.redis_url
-            else InProcessQueue(sessionmaker)  # type: ignore[arg-type]
+            else InProcessQueue(sessionmaker, settings.jobs)  # type: ignore[arg-type]
         )
         install_queue(active)
-        # Without workers, this process also starts the daily jobs.
-        scheduler = None if settings.redis_url else asyncio.create_task(run_daily_loop(sessionmaker))  # type: ignore[arg-type]
+        app.state["placements.queue"] = active
+        # Without workers, this process also starts the daily jobs and sweeps up stopped ones.
+        background = (
+            []
+            if settings.redis_url
+            else [
+                asyncio.create_task(run_daily_loop(sessionmaker)),  # type: ignore[arg-type]
+                asyncio.create_task(sweep_forever(sessionmaker, settings.jobs, active)),  # type: ignore[arg-type]
+            ]
+        )
         try:
             yield
         finally:
-            if scheduler is not None:
-                scheduler.cancel()
+            for task in background:
+                task.cancel()
             await active.close()
             install_queue(None)
 

@@ -191,6 +191,34 @@ def verify_command(run_id: object) -> None:
     sys.exit(0 if verdict.reproduces else 1)
 
 
+@main.command()
+@click.argument("destination", type=click.Path(dir_okay=False))
+def backup(destination: str) -> None:
+    """Copy the SQLite database to DESTINATION, consistently, even while the service runs.
+
+    For PostgreSQL use pg_dump (see the README's backups section).
+    """
+    import sqlite3
+    from contextlib import closing
+
+    from sqlalchemy import make_url
+
+    url = make_url(_settings().database_url)
+    if not url.drivername.startswith("sqlite"):
+        raise click.ClickException("this database is PostgreSQL: back it up with pg_dump (see the README)")
+    if os.path.exists(destination):
+        raise click.ClickException(f"{destination} already exists: choose a new file")
+    try:
+        with (
+            closing(sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)) as source,
+            closing(sqlite3.connect(destination)) as target,
+        ):
+            source.backup(target)  # SQLite's online backup: a consistent copy while others write
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"backup of {url.database} failed: {exc}") from exc
+    click.echo(f"Backed up {url.database} to {destination}.")
+
+
 main.add_command(solve)
 
 if __name__ == "__main__":

@@ -2,45 +2,94 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from functools import partial
+from typing import Any, TypeVar
 
 from advanced_alchemy.config import AlembicAsyncConfig, AsyncSessionConfig
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from litestar.di import NamedDependency
-from sqlalchemy import event
+from sqlalchemy import event, inspect, make_url, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from placements.settings import ROOT, Settings
+from placements.settings import ROOT, Settings, SettingsError
 
 MIGRATIONS = ROOT / "placements" / "migrations"
+T = TypeVar("T")
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
     # The driver's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN instead.
     dbapi_connection.isolation_level = None
     # Foreign keys are off by default in SQLite, and WAL lets readers work while a job writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
-def create_engine(settings: Settings, *, sqlite_begin: str = "BEGIN IMMEDIATE") -> AsyncEngine:
+def create_engine(
+    settings: Settings, *, sqlite_begin: str = "BEGIN IMMEDIATE", statement_timeout: float | None = None
+) -> AsyncEngine:
     """The engine for `settings.database_url`.
 
     On SQLite every transaction takes the write lock when it begins (`BEGIN IMMEDIATE`): a
     transaction that read first and writes later would otherwise fail at once, not wait, when
     another connection wrote in between. Writers queue on the busy timeout instead.
+
+    Nothing waits on the database for ever: connecting, waiting for a pooled connection and each
+    statement give up after the configured timeouts (workers and migrations, whose statements
+    may be long, pass a longer `statement_timeout`), and the request that waited answers 503.
     """
     url = settings.database_url
+    timeouts = settings.timeouts
+    statement = statement_timeout or timeouts.statement
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=settings.sql_echo, poolclass=NullPool)
-        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        busy_ms = int(1000 * statement)
+        event.listen(engine.sync_engine, "connect", partial(_sqlite_connect, busy_ms=busy_ms))
         event.listen(engine.sync_engine, "begin", lambda connection: connection.exec_driver_sql(sqlite_begin))
         return engine
-    return create_async_engine(url, echo=settings.sql_echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    connect_args = {
+        "timeout": timeouts.connect,
+        # The server cancels a slow statement; the client gives up on a link that stopped answering.
+        "command_timeout": statement + timeouts.connect,
+        "server_settings": {"statement_timeout": str(int(statement * 1000))},
+    }
+    return create_async_engine(
+        url,
+        echo=settings.sql_echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=timeouts.connect,
+        connect_args=connect_args,
+    )
+
+
+def _has_schema(connection: Any) -> bool:
+    return bool(inspect(connection).has_table("alembic_version"))
+
+
+async def check_database(engine: AsyncEngine, settings: Settings) -> None:
+    """Refuse to start, saying why, when the database cannot be reached or has no tables yet."""
+    where = make_url(settings.database_url).render_as_string(hide_password=True)
+    try:
+        async with asyncio.timeout(settings.timeouts.connect + 1):
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+                migrated = await connection.run_sync(_has_schema)
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SettingsError(f"cannot reach the database at {where} (DATABASE_URL): {reason}") from exc
+    if not migrated:
+        raise SettingsError(f"the database at {where} has no tables yet: run `placements db upgrade` first")
+
+
+# Statements of jobs and migrations may rightly take long (a national round is large).
+LONG_STATEMENTS = 3600.0
 
 
 def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
@@ -59,3 +108,15 @@ def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQL
 
 # The request's database session, as handlers declare it (advanced-alchemy provides it).
 DbSession = NamedDependency[AsyncSession]
+
+
+async def locked(db: AsyncSession, model: type[T], row_id: Any) -> T | None:
+    """The row as it is now, locked until this transaction ends, so that of two "check, then write"
+    steps on it the second waits and then sees what the first wrote (`FOR UPDATE` on PostgreSQL; on
+    SQLite every writing transaction already holds the database's write lock from its start)."""
+    return await db.scalar(
+        select(model)
+        .where(model.id == row_id)  # type: ignore[attr-defined]
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )

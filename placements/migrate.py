@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 from advanced_alchemy.alembic.commands import AlembicCommands
+from sqlalchemy import Column
 
-from placements.db import MIGRATIONS, alchemy_config
+from placements.db import LONG_STATEMENTS, MIGRATIONS, alchemy_config, create_engine
 from placements.settings import Settings
 
 
+def compared(obj: object, _name: str | None, type_: str, _reflected: bool, _compare_to: object) -> bool:
+    """Whether autogenerate compares `obj`: not indexes on expressions, which SQLite cannot reflect."""
+    if type_ == "index":
+        return all(isinstance(expression, Column) for expression in obj.expressions)  # type: ignore[attr-defined]
+    return True
+
+
 def _commands(settings: Settings) -> AlembicCommands:
-    commands = AlembicCommands(alchemy_config(settings))
+    commands = AlembicCommands(
+        alchemy_config(settings, create_engine(settings, statement_timeout=LONG_STATEMENTS))
+    )
     commands.config.set_main_option("script_location", str(MIGRATIONS))
     return commands
 

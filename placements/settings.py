@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from dotenv import load_dotenv
 
@@ -38,6 +39,28 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class JobSettings:
+    """How jobs are watched. A running job beats every `heartbeat` seconds; one silent for `stale`
+    seconds is taken to have lost its worker. Every `sweep` seconds a sweeper re-queues those and
+    any job left queued for `requeue` seconds. A job is tried at most `attempts` times."""
+
+    heartbeat: float = 10.0
+    stale: float = 60.0
+    sweep: float = 15.0
+    requeue: float = 60.0
+    attempts: int = 5
+
+
+@dataclass(frozen=True)
+class TimeoutSettings:
+    """Seconds before a dependency that does not answer is given up on, so nobody waits for ever."""
+
+    connect: float = 5.0
+    statement: float = 30.0
+    health: float = 2.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite+aiosqlite:///{ROOT / 'placements.sqlite3'}"
     redis_url: str | None = None
@@ -46,6 +69,8 @@ class Settings:
     environment: str = "development"
     base_url: str = "http://127.0.0.1:8000"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    jobs: JobSettings = field(default_factory=JobSettings)
+    timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
     session_max_age: int = 8 * 3600
     sign_in_attempts: int = 5
     sign_in_window: int = 15 * 60
@@ -81,8 +106,25 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _positive(env: dict[str, str] | os._Environ[str], name: str, default: float, kind: type = float) -> Any:
+    """A number above 0 and below 86,400 (seconds, or a count when `kind` is int)."""
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = kind(value)
+    except ValueError:
+        raise SettingsError(
+            f"{name} must be a {'whole ' if kind is int else ''}number, not {value!r}"
+        ) from None
+    if not 0 < number < 86_400:
+        raise SettingsError(f"{name} must be more than 0 and less than 86400")
+    return number
+
+
 def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
     defaults = Settings()
+    jobs, timeouts = JobSettings(), TimeoutSettings()
     smtp = SmtpSettings(
         host=env.get("SMTP_HOST") or None,
         port=int(env.get("SMTP_PORT") or 587),
@@ -99,6 +141,18 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         environment=(env.get("PLACEMENTS_ENV") or "development").strip().lower(),
         base_url=(env.get("BASE_URL") or defaults.base_url).rstrip("/"),
         smtp=smtp,
+        jobs=JobSettings(
+            heartbeat=_positive(env, "JOB_HEARTBEAT_SECONDS", jobs.heartbeat),
+            stale=_positive(env, "JOB_STALE_SECONDS", jobs.stale),
+            sweep=_positive(env, "JOB_SWEEP_SECONDS", jobs.sweep),
+            requeue=_positive(env, "JOB_REQUEUE_SECONDS", jobs.requeue),
+            attempts=_positive(env, "JOB_ATTEMPTS", jobs.attempts, int),
+        ),
+        timeouts=TimeoutSettings(
+            connect=_positive(env, "DATABASE_CONNECT_TIMEOUT", timeouts.connect),
+            statement=_positive(env, "DATABASE_STATEMENT_TIMEOUT", timeouts.statement),
+            health=_positive(env, "HEALTH_TIMEOUT", timeouts.health),
+        ),
         sql_echo=_flag(env.get("SQL_ECHO")),
     )
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 
@@ -26,7 +26,6 @@ class School(UUIDAuditBase):
 
 class Pupil(UUIDAuditBase):
     __tablename__ = "pupil"
-    __table_args__ = (UniqueConstraint("school_id", "reference", name="uq_pupil_school_reference"),)
 
     school_id: Mapped[UUID] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
     # The school's own identifier for the pupil, so a re-import updates instead of duplicating.
@@ -50,6 +49,11 @@ class Pupil(UUIDAuditBase):
     @property
     def priority(self) -> int:
         return int(self.pupil_premium or self.looked_after or self.send)
+
+
+# A school's references are compared without regard to case (b4b04da-1 is B4B04DA-1), so the
+# database refuses a second pupil under the same reference in another case too.
+Index("ux_pupil_school_reference", Pupil.school_id, func.upper(Pupil.reference), unique=True)
 
 
 class Consent(UUIDAuditBase):

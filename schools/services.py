@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import Role, User
@@ -21,6 +22,7 @@ from placements.accounts.services import Invitation, invite_user
 from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.clock import now, today
+from placements.db import locked
 from schools.csv_import import ParsedFile, Problem, pupil_of, read_pupil_file
 from schools.models import Consent, ErasedPupil, Pupil, PupilImport, School
 from schools.validation import PupilData
@@ -163,6 +165,19 @@ async def _reference_owner(db: AsyncSession, school_id: UUID, reference: str) ->
     )
 
 
+async def _saved(db: AsyncSession, pupils: list[Pupil]) -> None:
+    """Insert the pupils; a reference another request took a moment ago is refused, not a crash."""
+    try:
+        async with db.begin_nested():
+            db.add_all(pupils)
+    except IntegrityError as exc:
+        raise SchoolsError(
+            "Another pupil at this school was registered with the same reference just now: "
+            "check the pupils list, then try again",
+            field="reference",
+        ) from exc
+
+
 def _apply(pupil: Pupil, data: PupilData) -> list[str]:
     changed = []
     for name in PUPIL_FIELDS:
@@ -181,8 +196,7 @@ async def create_pupil(
     if await _reference_owner(db, school.id, data.reference):
         raise SchoolsError("Another pupil at this school already has this reference", field="reference")
     pupil = Pupil(school_id=school.id, **{name: getattr(data, name) for name in PUPIL_FIELDS})
-    db.add(pupil)
-    await db.flush()
+    await _saved(db, [pupil])
     await record(
         db,
         actor=actor,
@@ -308,6 +322,7 @@ async def withdraw_consent(
     db: AsyncSession, *, pupil: Pupil, withdrawn_on: date, actor: User, ip_address: str | None
 ) -> list[Consent]:
     """Close every open consent record of the pupil: they stop being eligible for matching."""
+    await locked(db, Pupil, pupil.id)  # two withdrawals at once: the second finds nothing open
     open_records = list(
         await db.scalars(select(Consent).where(Consent.pupil_id == pupil.id, Consent.withdrawn_on.is_(None)))
     )
@@ -451,12 +466,27 @@ class ImportResult:
 async def confirm_import(
     db: AsyncSession, *, pending: PupilImport, actor: User, ip_address: str | None
 ) -> ImportResult:
-    """Write every row or none: refused while any row has a problem. The pending import is deleted."""
+    """Write every row or none: refused while any row has a problem. The pending import is deleted.
+
+    One import into a school at a time: the school is locked, then the file is checked again
+    against the pupils the school has now (another file confirmed since this one was checked may
+    have registered the same children).
+    """
     if pending.problems:
         raise SchoolsError("Fix the problems in the file and upload it again: nothing was imported")
     if not pending.rows:
         raise SchoolsError("The file has no pupils to import")
     school_id = pending.school_id
+    await locked(db, School, school_id)
+    if await locked(db, PupilImport, pending.id) is None:
+        raise SchoolsError("This file has already been imported or discarded: nothing more was imported")
+    recheck = ParsedFile(rows=[dict(row) for row in pending.rows])
+    await _check_against_school(db, school_id, recheck)
+    if recheck.problems:
+        raise SchoolsError(
+            f"Since this file was checked, {len(recheck.problems)} of its pupils were registered at the "
+            "school under other references. Upload the file again to see which: nothing was imported"
+        )
     existing_ids = await _existing_references(db, school_id)
     by_id: dict[UUID, Pupil] = {}
     if existing_ids:
@@ -480,8 +510,7 @@ async def confirm_import(
         else:
             pupil = Pupil(school_id=school_id, **{name: getattr(data, name) for name in PUPIL_FIELDS})
             created.append(pupil)
-    db.add_all(created)
-    await db.flush()
+    await _saved(db, created)
     audit.extend(("pupil_created", pupil.id, None) for pupil in created)
     at = now()
     db.add_all(

@@ -9,14 +9,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from placements.settings import get_settings, normalise_database_url
-from tests.support import Client, run_queued_jobs
+from tests.support import Client, serving_client
 
 RUN_ID = uuid.uuid4().hex[:10]
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -104,25 +103,8 @@ async def app(db: AsyncSession) -> AsyncIterator[object]:
 
 @pytest.fixture
 async def client(app: object) -> AsyncIterator[Client]:
-    # The app runs in the test's own event loop, so jobs it starts in-process can be awaited here.
-    started, stopping = asyncio.Event(), asyncio.Event()
-
-    async def lifespan() -> None:
-        # Entered and left in one task, as the app's lifespan (an anyio task group) requires.
-        async with app.lifespan():  # type: ignore[attr-defined]
-            started.set()
-            await stopping.wait()
-
-    running = asyncio.create_task(lifespan())
-    await started.wait()
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))  # type: ignore[arg-type]
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
-            yield Client(http)
-            await run_queued_jobs()
-    finally:
-        stopping.set()
-        await running
+    async with serving_client(app) as http:
+        yield http
 
 
 @pytest.fixture

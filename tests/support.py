@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from itertools import count
 from typing import Any
 
@@ -22,6 +25,34 @@ PASSWORD = "correct horse battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
 _serial = count(1)
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+
+@asynccontextmanager
+async def serving_client(app: Any) -> AsyncIterator[Client]:
+    """A client of `app`, running in the test's own event loop (so jobs it starts in-process can be
+    awaited here), with the app's lifespan around it; queued jobs are run before it stops."""
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        # Entered and left in one task, as the app's lifespan (an anyio task group) requires.
+        async with app.lifespan():
+            started.set()
+            await stopping.wait()
+
+    running = asyncio.create_task(lifespan())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({running, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if not ready.done():
+        ready.cancel()
+        running.result()  # the app refused to start: say why
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+            yield Client(http)
+            await run_queued_jobs()
+    finally:
+        stopping.set()
+        await running
 
 
 class Client:

@@ -7,6 +7,7 @@ from alembic import context
 from sqlalchemy import JSON
 from sqlalchemy.engine import Connection
 
+from placements.migrate import compared
 from placements.models import metadata
 
 config = context.config
@@ -31,14 +32,30 @@ def _configure(**kwargs: object) -> None:
         render_as_batch=True,  # SQLite can only alter a table by rebuilding it
         compare_type=True,
         render_item=_render_item,
+        include_object=compared,
         **kwargs,
     )
 
 
+# Any number both processes agree on: the PostgreSQL advisory lock that upgrades queue on.
+MIGRATION_LOCK = 5_310_466_118
+
+
 def _run(connection: Connection) -> None:
-    _configure(connection=connection)
-    with context.begin_transaction():
-        context.run_migrations()
+    """Migrate; on PostgreSQL, one process at a time (a second upgrade waits, then finds nothing to do)."""
+    postgres = connection.dialect.name == "postgresql"
+    if postgres:
+        connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+        connection.commit()
+    try:
+        _configure(connection=connection)
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        if postgres:
+            connection.rollback()
+            connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+            connection.commit()
 
 
 async def _run_online() -> None:

@@ -20,7 +20,13 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import DBAPIError
 
+from placements.outages import ServiceUnavailable, is_outage
+
 log = logging.getLogger(__name__)
+UNAVAILABLE = (
+    "The service cannot reach its database or job queue just now. Nothing was changed. "
+    "Try again in a few minutes."
+)
 
 
 @contextmanager
@@ -61,7 +67,14 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     )
 
 
+# How long a person or a client is asked to wait after an outage before trying again.
+RETRY_AFTER = "30"
+
+
 def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
+    if is_outage(exc):
+        detail = str(exc) if isinstance(exc, ServiceUnavailable) else UNAVAILABLE
+        return 503, detail, {"retry-after": RETRY_AFTER}
     if isinstance(exc, HTTPException):
         return exc.status_code, exc.detail, dict(exc.headers or {})
     if isinstance(exc, NotFoundError):
@@ -84,7 +97,9 @@ def _is_nul_character(exc: BaseException) -> bool:
 
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status, detail, headers = _status_and_detail(exc)
-    if status >= 500:
+    if status == 503:
+        log.warning("unavailable on %s %s: %r", request.method, request.url.path, exc)
+    elif status >= 500:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         detail = TITLES[500]
     if wants_json(request):

@@ -6,17 +6,15 @@ from datetime import date
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.exceptions import ServiceUnavailableException
 from litestar.response import Template
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, Placement
 from matching.models import Round, Stage
-from placements.accounts.guards import PUBLIC, access
+from placements.accounts.guards import access
 from placements.accounts.models import Role, User
 from placements.db import DbSession
-from placements.settings import get_settings
 from schools import queries as school_queries
 from schools.models import Pupil, School
 
@@ -73,35 +71,3 @@ class HomeController(Controller):
                 db_session, Placement, Placement.employer_id == user.employer_id
             )
         return Template(template_name="placements/home.html", context=context)
-
-
-class HealthController(Controller):
-    opt = PUBLIC
-    tags = ["Service"]
-
-    @get(
-        "/health",
-        operation_id="health",
-        summary="Whether the database (and Redis, when used) answer",
-        security=[{}],
-        raises=[ServiceUnavailableException],
-    )
-    async def health(self, request: Request[Any, Any, Any], db_session: DbSession) -> dict[str, str]:
-        checks = {"database": "ok", "redis": "not used"}
-        try:
-            await db_session.execute(text("SELECT 1"))
-        except Exception as exc:
-            raise ServiceUnavailableException("database unavailable") from exc
-        redis_url = get_settings().redis_url
-        if redis_url:
-            from redis.asyncio import Redis
-
-            client = Redis.from_url(redis_url, socket_timeout=2)
-            try:
-                await client.ping()
-                checks["redis"] = "ok"
-            except Exception as exc:
-                raise ServiceUnavailableException("redis unavailable") from exc
-            finally:
-                await client.aclose()
-        return {"status": "ok", **checks}

@@ -131,7 +131,7 @@ async def test_an_unexpected_error_fails_the_run_and_its_job(client, db, scenari
     job = await db.get(JobRecord, run.job_id)
     await db.refresh(job)
     assert run.status is RunStatus.FAILED
-    assert run.error == "The run stopped with an unexpected error: RuntimeError"
+    assert run.error == "The run stopped: an unexpected error (RuntimeError)"
     assert run.in_progress_key is None
     assert job.status is JobStatus.FAILED and "numerical trouble" in job.error
 
@@ -167,7 +167,8 @@ async def test_a_publication_that_fails_half_way_writes_nothing(client, db, scen
     monkeypatch.setattr(publication, "_tell_schools_and_employers", mail_down)
     await client.sign_in(s.coordinator)
     response = await client.api("POST", f"/api/runs/{run.id}/publish")
-    assert response.status_code == 500
+    # A dependency that cannot be reached is an outage: "try again later", and nothing was saved.
+    assert response.status_code == 503 and response.headers["retry-after"]
     await db.commit()
     assert await db.scalar(select(func.count()).select_from(Outcome)) == 0
     assert (await runs.run_files(db, run.id)).published_at is None

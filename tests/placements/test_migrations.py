@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from placements import migrate
 from placements.db import create_engine
+from placements.migrate import compared
 from placements.models import metadata
 from placements.settings import normalise_database_url, settings_from_env
 from tests.conftest import _admin_url, _postgres
@@ -64,7 +65,9 @@ def test_models_and_migrations_agree(settings):
             found = await connection.run_sync(
                 # SQLite reports column types by affinity, so only PostgreSQL's are compared.
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": sync.dialect.name != "sqlite"}),
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": sync.dialect.name != "sqlite", "include_object": compared}
+                    ),
                     metadata,
                 )
             )
