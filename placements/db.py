@@ -19,19 +19,23 @@ MIGRATIONS = ROOT / "placements" / "migrations"
 T = TypeVar("T")
 
 
-def _sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_ms: int) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_ms: int, foreign_keys: bool) -> None:
     # The driver's own transaction handling breaks SAVEPOINT; SQLAlchemy emits BEGIN instead.
     dbapi_connection.isolation_level = None
     # Foreign keys are off by default in SQLite, and WAL lets readers work while a job writes.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
 def create_engine(
-    settings: Settings, *, sqlite_begin: str = "BEGIN IMMEDIATE", statement_timeout: float | None = None
+    settings: Settings,
+    *,
+    sqlite_begin: str = "BEGIN IMMEDIATE",
+    statement_timeout: float | None = None,
+    sqlite_foreign_keys: bool = True,
 ) -> AsyncEngine:
     """The engine for `settings.database_url`.
 
@@ -42,6 +46,9 @@ def create_engine(
     Nothing waits on the database for ever: connecting, waiting for a pooled connection and each
     statement give up after the configured timeouts (workers and migrations, whose statements
     may be long, pass a longer `statement_timeout`), and the request that waited answers 503.
+
+    Migrations turn SQLite's foreign keys off: altering a table there means rebuilding it, which
+    a table other tables point at cannot survive with them on; they are checked afterwards.
     """
     url = settings.database_url
     timeouts = settings.timeouts
@@ -49,7 +56,11 @@ def create_engine(
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=settings.sql_echo, poolclass=NullPool)
         busy_ms = int(1000 * statement)
-        event.listen(engine.sync_engine, "connect", partial(_sqlite_connect, busy_ms=busy_ms))
+        event.listen(
+            engine.sync_engine,
+            "connect",
+            partial(_sqlite_connect, busy_ms=busy_ms, foreign_keys=sqlite_foreign_keys),
+        )
         event.listen(engine.sync_engine, "begin", lambda connection: connection.exec_driver_sql(sqlite_begin))
         return engine
     connect_args = {

@@ -37,6 +37,18 @@ def _configure(**kwargs: object) -> None:
     )
 
 
+class BrokenReferences(RuntimeError):
+    """Rows that point at rows that are not there, found after a migration on SQLite."""
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """SQLite migrates with foreign keys off (see placements.db): make sure nothing was left dangling."""
+    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if dangling:
+        tables = sorted({row[0] for row in dangling})
+        raise BrokenReferences(f"{len(dangling)} rows point at missing rows, in: {', '.join(tables)}")
+
+
 # Any number both processes agree on: the PostgreSQL advisory lock that upgrades queue on.
 MIGRATION_LOCK = 5_310_466_118
 
@@ -51,6 +63,8 @@ def _run(connection: Connection) -> None:
         _configure(connection=connection)
         with context.begin_transaction():
             context.run_migrations()
+            if connection.dialect.name == "sqlite":
+                _check_foreign_keys(connection)
     finally:
         if postgres:
             connection.rollback()

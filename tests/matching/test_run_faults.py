@@ -4,20 +4,28 @@ another process, or fails with its reason, within the sweeper's bound, and a new
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching import runs
-from matching.models import MatchRun, RunStatus, Stage
+from matching import publication, runs
+from matching.models import MatchRun, Round, RunStatus, Stage
 from matching.policy import RunPolicy
+from placements.app import create_app
+from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord, JobStatus
-from placements.jobs.queue import ArqQueue, install_queue
-from tests.faults import REDIS_URL, ServiceProcess, eventually, free_port, service_env
+from placements.jobs.queue import ArqQueue, install_queue, submit
+from placements.settings import get_settings
+from tests.faults import REDIS_URL, Link, ServiceProcess, eventually, free_port, redis_port, service_env
+from tests.matching.pages_support import RUN_FORM
 from tests.matching.published import enter
+from tests.support import serving_client
 
 pytestmark = pytest.mark.slow
 # Generous beside the settings (a stopped worker is noticed after 1.5 s, swept every 0.3 s), for a
@@ -207,3 +215,99 @@ async def test_a_worker_killed_mid_run_is_replaced_by_a_fresh_one(db, scenario, 
         install_queue(previous)
         await queue.close()
     assert (await _now(db, JobRecord, job_id)).attempts == 2
+
+
+async def test_starting_a_run_while_redis_is_down_saves_nothing_and_says_so(db, scenario):
+    s = await _ready_round(db, scenario)
+    down = dataclasses.replace(get_settings(), redis_url=f"redis://127.0.0.1:{free_port()}")
+    async with serving_client(create_app(down)) as client:
+        await client.sign_in(s.coordinator)
+        api = await client.api("POST", f"/api/rounds/{s.round.id}/runs", json={"seed": 1})
+        assert api.status_code == 503 and api.headers["retry-after"]
+        assert "nothing was saved" in api.json()["detail"]
+        page = await client.submit(f"/rounds/{s.round.id}/runs", RUN_FORM)
+        assert page.status_code == 503
+        assert "Sorry, the service is unavailable" in page.text and "nothing was saved" in page.text
+    await db.rollback()
+    assert await db.scalar(select(func.count()).select_from(MatchRun)) == 0
+    assert await db.scalar(select(func.count()).select_from(JobRecord)) == 0
+    assert (
+        await db.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "run_started")
+        )
+        == 0
+    )
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs Redis: runs in CI's PostgreSQL and Redis pass")
+async def test_a_fast_worker_finds_every_job_a_transaction_queued(db, scenario, tmp_path):
+    """Publishing emails every school and employer from one transaction: a worker already waiting on
+    Redis finds each job's row, because nothing is handed over before the commit."""
+    s = await _ready_round(db, scenario)
+    env = service_env(QUEUE_NAME=f"placements:faults:{tmp_path.name}")
+    queue = ArqQueue(REDIS_URL or "", env["QUEUE_NAME"])
+    previous = install_queue(queue)
+    worker = ServiceProcess("worker", env=env, log=tmp_path / "worker.log")
+    try:
+        run = await _start(db, s)
+        run_id, round_id = run.id, run.round_id
+
+        async def finished() -> bool:
+            return (await _now(db, MatchRun, run_id)).status is RunStatus.DONE
+
+        await eventually(finished, within=BOUND, what=f"the run to finish\n{worker.output()}")
+        round_ = await db.get_one(Round, round_id)
+        round_.stage = Stage.MATCHED
+        await db.commit()
+        await db.refresh(s.coordinator)
+        await publication.publish_run(
+            db, run=await db.get_one(MatchRun, run_id), actor=s.coordinator, ip_address=None
+        )
+        # Work after the savepoints and before the commit, as a slow request would: a job handed
+        # over early would be looked for now, before its row exists.
+        await asyncio.sleep(0.5)
+        await db.commit()
+        emails = list(await db.scalars(select(JobRecord.id).where(JobRecord.name == "send_email")))
+        assert len(emails) >= 3
+
+        async def all_sent() -> bool:
+            await db.rollback()
+            statuses = set(await db.scalars(select(JobRecord.status).where(JobRecord.id.in_(emails))))
+            return statuses == {JobStatus.DONE}
+
+        await eventually(all_sent, within=BOUND, what=f"every email's job to run\n{worker.output()}")
+    finally:
+        worker.stop()
+        install_queue(previous)
+        await queue.close()
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs Redis: runs in CI's PostgreSQL and Redis pass")
+async def test_a_job_redis_lost_at_the_commit_runs_once_redis_is_back(db, engine, tmp_path):
+    """Redis goes away between the check and the hand-over: the job waits in the database, and the
+    sweeper hands it over again when Redis answers."""
+    link = Link(redis_port())
+    env = service_env(QUEUE_NAME=f"placements:faults:{tmp_path.name}")
+    flaky = ArqQueue(f"redis://127.0.0.1:{link.port}", env["QUEUE_NAME"], timeout=0.5)
+    previous = install_queue(flaky)
+    worker = None
+    try:
+        record = await submit(db, "send_email", message_id=str(uuid4()))
+        link.freeze()
+        await db.commit()
+        await flaky.drain()  # the hand-over times out: logged, and left to the sweeper
+        await db.refresh(record)
+        assert record.status is JobStatus.QUEUED
+        link.thaw()
+        worker = ServiceProcess("worker", env=env, log=tmp_path / "worker.log")
+
+        async def ran() -> bool:
+            return (await _now(db, JobRecord, record.id)).status is JobStatus.DONE
+
+        await eventually(ran, within=BOUND, what=f"the job to run\n{worker.output()}")
+    finally:
+        if worker is not None:
+            worker.stop()
+        install_queue(previous)
+        await flaky.close()
+        link.close()

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import inspect
+import pytest
+from sqlalchemy import inspect, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from placements import migrate
 from placements.db import create_engine
@@ -75,3 +82,84 @@ def test_models_and_migrations_agree(settings):
         return found
 
     assert asyncio.run(differences()) == []
+
+
+@contextmanager
+def empty_database(tmp_path: Path) -> Iterator[str]:
+    url, admin = _empty_database(tmp_path)
+    try:
+        yield url
+    finally:
+        if admin:
+            asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)', admin))
+
+
+def _in_session(url: str, work: Any) -> Any:
+    async def run() -> Any:
+        engine = create_engine(settings_from_env({"DATABASE_URL": url}))
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+                answer = await work(db)
+                await db.commit()
+                return answer
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def test_migrations_undo_with_data_in_the_database(tmp_path):
+    from placements.demo import load_demo
+
+    with empty_database(tmp_path) as url:
+        settings = settings_from_env({"DATABASE_URL": url})
+        migrate.upgrade(settings)
+        _in_session(url, lambda db: load_demo(db, settings, pupil_count=60, placement_count=20))
+        migrate.downgrade(settings, "base")
+        assert _tables(url) <= {"alembic_version"}
+        migrate.upgrade(settings)
+        assert set(metadata.tables) <= _tables(url)
+
+
+def test_two_upgrades_at_once_both_succeed(tmp_path):
+    with empty_database(tmp_path) as url:
+        upgrades = [
+            subprocess.Popen(
+                [sys.executable, "-m", "placements.cli", "db", "upgrade"],
+                env={**os.environ, "DATABASE_URL": url},
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for _ in range(2)
+        ]
+        outputs = [upgrade.communicate(timeout=180)[0].decode(errors="replace") for upgrade in upgrades]
+        assert [upgrade.returncode for upgrade in upgrades] == [0, 0], outputs
+        assert set(metadata.tables) <= _tables(url)
+
+
+def test_an_upgrade_refuses_references_that_differ_only_in_case(tmp_path):
+    """Two pupils whose references differ only in case are two records a person must sort out: the
+    upgrade names them and changes nothing, instead of merging two children's records."""
+    from schools.models import Pupil
+    from tests.support import make_pupil, make_school
+
+    with empty_database(tmp_path) as url:
+        settings = settings_from_env({"DATABASE_URL": url})
+        migrate.upgrade(settings, "0005_follow_up")
+
+        async def clashing(db: Any) -> str:
+            school = await make_school(db)
+            await make_pupil(db, school.id, reference="ab-1")
+            await make_pupil(db, school.id, reference="AB-1")
+            return str(school.id)
+
+        school = _in_session(url, clashing)
+        with pytest.raises(Exception, match=rf"school {school}: AB-1 \(2 pupils\)"):
+            migrate.upgrade(settings)
+
+        async def fix(db: Any) -> None:
+            await db.execute(update(Pupil).where(Pupil.reference == "ab-1").values(reference="AB-2"))
+
+        _in_session(url, fix)
+        migrate.upgrade(settings)
+        assert set(metadata.tables) <= _tables(url)

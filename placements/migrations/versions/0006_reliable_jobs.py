@@ -5,6 +5,8 @@ Revises: 0005_follow_up
 Create Date: 2026-12-02 14:10:00
 """
 
+from uuid import UUID
+
 import sqlalchemy as sa
 from advanced_alchemy.types import DateTimeUTC
 from alembic import op
@@ -17,6 +19,11 @@ depends_on = None
 
 class ReferenceClash(RuntimeError):
     """Pupils whose references differ only in case: a person must decide which record is right."""
+
+
+def _school_id(value: object) -> UUID:
+    """SQLite keeps ids as 16 bytes, PostgreSQL as uuid."""
+    return UUID(bytes=value) if isinstance(value, bytes) else UUID(str(value))
 
 
 def _refuse_reference_clashes() -> None:
@@ -33,7 +40,8 @@ def _refuse_reference_clashes() -> None:
     )
     if clashes:
         listed = "; ".join(
-            f"school {school}: {reference} ({pupils} pupils)" for school, reference, pupils in clashes
+            f"school {_school_id(school)}: {reference} ({pupils} pupils)"
+            for school, reference, pupils in clashes
         )
         raise ReferenceClash(
             "Pupil references must differ by more than case. Give each of these pupils its own reference "
@@ -42,12 +50,12 @@ def _refuse_reference_clashes() -> None:
 
 
 def upgrade() -> None:
+    _refuse_reference_clashes()  # before any change: SQLite cannot undo half an upgrade
     with op.batch_alter_table("job_record", schema=None) as batch_op:
         batch_op.add_column(sa.Column("due_at", DateTimeUTC(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("heartbeat_at", DateTimeUTC(timezone=True), nullable=True))
         batch_op.create_index(batch_op.f("ix_job_record_due_at"), ["due_at"], unique=False)
 
-    _refuse_reference_clashes()
     with op.batch_alter_table("pupil", schema=None) as batch_op:
         batch_op.drop_constraint("uq_pupil_school_reference", type_="unique")
     op.create_index(
