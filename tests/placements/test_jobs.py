@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -315,3 +316,31 @@ async def test_jobs_recorded_in_savepoints_wait_for_the_outer_commit(client, db,
     await db.rollback()
     await db.commit()
     assert handed == []
+
+
+async def test_a_worker_that_cannot_reach_the_database_asks_arq_to_try_again():
+    from arq import Retry
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from placements.jobs.worker import run_job_by_id
+    from tests.faults import free_port
+
+    unreachable = create_async_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{free_port()}/none")
+    ctx = {"settings": get_settings(), "sessionmaker": _sessions(unreachable), "job_try": 1}
+    try:
+        with pytest.raises(Retry):
+            await run_job_by_id(ctx, str(uuid4()))
+    finally:
+        await unreachable.dispose()
+
+
+async def test_a_worker_that_finds_no_row_yet_asks_again_a_few_times(engine):
+    from arq import Retry
+
+    from placements.jobs.worker import DELIVERY_TRIES, run_job_by_id
+
+    ctx = {"settings": get_settings(), "sessionmaker": _sessions(engine), "job_try": 1}
+    with pytest.raises(Retry):
+        await run_job_by_id(ctx, str(uuid4()))
+    ctx["job_try"] = DELIVERY_TRIES  # the last try: the sweeper covers anything later
+    assert await run_job_by_id(ctx, str(uuid4())) is None
