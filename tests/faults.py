@@ -133,8 +133,16 @@ class Link:
         self._loop.call_soon_threadsafe(self._flowing.set)
 
     def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._end_connections(), self._loop).result(5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+
+    async def _end_connections(self) -> None:
+        current = asyncio.current_task()
+        pipes = [task for task in asyncio.all_tasks() if task is not current]
+        for task in pipes:
+            task.cancel()
+        await asyncio.gather(*pipes, return_exceptions=True)
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
@@ -145,6 +153,7 @@ class Link:
             self._loop.run_forever()
         finally:
             server.close()
+            self._loop.close()
 
     async def _connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
