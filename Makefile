@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export PORT
 
-.PHONY: run test lint assets install clean
+.PHONY: run test lint assets install lock clean
 
 run: $(VENV)/.installed static/dist/.built
 	$(BIN)/placements db upgrade
@@ -23,11 +23,20 @@ install: $(VENV)/.installed
 
 assets: static/dist/.built
 
-$(VENV)/.installed: pyproject.toml
+# Exactly the versions (and hashes) in requirements.lock; the service itself is installed on top.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing a dependency in pyproject.toml: resolve again and write requirements.lock.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test --generate-hashes --python-version 3.11 \
+		--quiet --output-file requirements.lock
 
 # GOV.UK Frontend and axe-core come from the npm registry, pinned by package-lock.json.
 node_modules/.installed: package.json package-lock.json
