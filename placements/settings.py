@@ -38,6 +38,14 @@ class SmtpSettings:
         return bool(self.host)
 
 
+DEFAULT_PORT = 8000
+
+
+def local_base_url(port: int) -> str:
+    """The address of a service served on this machine, for links when BASE_URL is not set."""
+    return f"http://127.0.0.1:{port}"
+
+
 @dataclass(frozen=True)
 class JobSettings:
     """How jobs are watched. A running job beats every `heartbeat` seconds; one silent for `stale`
@@ -67,13 +75,15 @@ class Settings:
     queue_name: str = "placements:queue"
     secret_key: str = DEFAULT_SECRET
     environment: str = "development"
-    base_url: str = "http://127.0.0.1:8000"
+    port: int = DEFAULT_PORT
+    # Where people reach the service: every link in an email starts with it.
+    base_url: str = local_base_url(DEFAULT_PORT)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
+    # A session ends after this long without a request, and in any case this long after sign-in.
     session_max_age: int = 8 * 3600
-    sign_in_attempts: int = 5
-    sign_in_window: int = 15 * 60
+    session_lifetime: int = 12 * 3600
     token_max_age: int = 3600
     invitation_max_age: int = 7 * 24 * 3600
     sql_echo: bool = False
@@ -133,13 +143,16 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         use_tls=_flag(env.get("SMTP_TLS"), default=True),
         sender=env.get("SMTP_FROM") or SmtpSettings.sender,
     )
+    port = int(env.get("PORT") or DEFAULT_PORT)
     return Settings(
         database_url=normalise_database_url(env.get("DATABASE_URL") or defaults.database_url),
         redis_url=env.get("REDIS_URL") or None,
         queue_name=env.get("QUEUE_NAME") or defaults.queue_name,
         secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET,
         environment=(env.get("PLACEMENTS_ENV") or "development").strip().lower(),
-        base_url=(env.get("BASE_URL") or defaults.base_url).rstrip("/"),
+        port=port,
+        base_url=(env.get("BASE_URL") or local_base_url(port)).rstrip("/"),
+        session_lifetime=_positive(env, "SESSION_LIFETIME_HOURS", 12, int) * 3600,
         smtp=smtp,
         jobs=JobSettings(
             heartbeat=_positive(env, "JOB_HEARTBEAT_SECONDS", jobs.heartbeat),

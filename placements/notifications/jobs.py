@@ -10,6 +10,7 @@ import aiosmtplib
 
 from placements.clock import now
 from placements.jobs.registry import JobContext, job
+from placements.notifications.headers import recipient, subject_line
 from placements.notifications.models import OutboxMessage
 from placements.settings import get_settings
 
@@ -29,8 +30,9 @@ async def send_email(ctx: JobContext) -> None:
             return
         email = EmailMessage()
         email["From"] = smtp.sender
-        email["To"] = message.to_address
-        email["Subject"] = message.subject
+        # Checked again here: a row written before the outbox checked its headers is sent safely too.
+        email["To"] = recipient(message.to_address)
+        email["Subject"] = subject_line(message.subject)
         email.set_content(message.body)
         message.attempts += 1
         try:

@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
 from sqlalchemy import select
 
+from placements.notifications.headers import recipient, subject_line
 from placements.notifications.models import OutboxMessage
 from placements.notifications.services import queue_email
 from placements.settings import SmtpSettings, get_settings
@@ -81,3 +82,33 @@ async def test_without_smtp_email_stays_in_the_outbox(client, db):
     await run_queued_jobs()
     kept = await db.scalar(select(OutboxMessage).where(OutboxMessage.subject == "Kept"))
     assert kept is not None and kept.sent_at is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "subject"),
+    [
+        ("Ribble\r\nBcc: everyone@example.org", "Ribble Bcc: everyone@example.org"),
+        ("Tab\there\x00and\x1bthere\u2028too", "Tab here and there too"),
+        ("x" * 300, "x" * 199 + "…"),
+    ],
+)
+def test_no_line_break_or_control_character_reaches_a_subject(typed, subject):
+    assert subject_line(typed) == subject
+
+
+@pytest.mark.parametrize(
+    "address", ["a@b.org\r\nBcc: c@d.org", "a@b.org, c@d.org", "Name <a@b.org>", "a\x00@b.org", "no-at-sign"]
+)
+def test_an_address_is_one_bare_address_or_refused(address):
+    with pytest.raises(ValueError, match="not a single email address"):
+        recipient(address)
+
+
+async def test_every_email_goes_through_the_header_checks(client, db, smtp_server):
+    await queue_email(db, to="someone@example.org", subject="New employer\r\nBcc: all@example.org", body="Hi")
+    with pytest.raises(ValueError):
+        await queue_email(db, to="someone@example.org\nBcc: all@example.org", subject="Hi", body="Hi")
+    await db.commit()
+    await run_queued_jobs()
+    [sent] = smtp_server.received
+    assert sent["Subject"] == "New employer Bcc: all@example.org" and sent["Bcc"] is None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +16,7 @@ from sqlalchemy import delete, func, select
 from employers.models import Employer, Placement
 from matching.models import Round, Stage
 from placements.accounts.models import Role, User
+from placements.audit.models import AuditEntry
 from placements.cli import main
 from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
 from placements.settings import DEFAULT_SECRET, SettingsError, settings_from_env
@@ -35,6 +39,32 @@ def test_development_defaults_are_safe_for_local_use():
     assert settings.secret_key == DEFAULT_SECRET and not settings.secure_cookies
     assert settings.database_url.startswith("sqlite+aiosqlite:///")
     assert settings.redis_url is None
+
+
+def test_links_follow_the_served_port_unless_base_url_is_set():
+    assert settings_from_env({}).base_url == "http://127.0.0.1:8000"
+    assert settings_from_env({"PORT": "8080"}).base_url == "http://127.0.0.1:8080"
+    public = {"PORT": "8080", "BASE_URL": "https://placements.example.gov.uk/"}
+    assert settings_from_env(public).base_url == "https://placements.example.gov.uk"
+
+
+def test_serve_makes_email_links_follow_its_port(monkeypatch):
+    from placements.notifications.services import public_url
+    from placements.settings import get_settings
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: served.update(kwargs))
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.setenv("PORT", "8000")
+    try:
+        result = CliRunner().invoke(main, ["serve", "--port", "8080"])
+        assert result.exit_code == 0, result.output
+        assert served["port"] == 8080
+        assert "Links in emails start with http://127.0.0.1:8080" in result.output
+        assert public_url("/sign-in") == "http://127.0.0.1:8080/sign-in"
+    finally:
+        monkeypatch.undo()  # the test settings again, before any other test reads them
+        get_settings.cache_clear()
 
 
 def test_database_urls_get_async_drivers():
@@ -93,27 +123,41 @@ def test_cli_lists_every_subcommand():
         assert command in result.output
 
 
-def test_create_coordinator_from_the_command_line(settings):
+def _placements(*arguments: str, password: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    """The installed `placements` command in a process of its own, as step 4 of the deployment runs it."""
+    env = {**os.environ, "DATABASE_URL": database_url, "PLACEMENTS_PASSWORD": password}
+    return subprocess.run(  # noqa: S603 - the project's own command, with fixed arguments
+        [str(Path(sys.executable).with_name("placements")), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_create_coordinator_from_the_command_line(settings, database_url):
     email = f"first-{uuid.uuid4().hex[:6]}@council.example"
-    runner = CliRunner()
-    result = runner.invoke(
-        main,
-        ["create-coordinator", "--email", email, "--name", "First Coordinator"],
-        env={"PLACEMENTS_PASSWORD": "a long enough password"},
+    command = ("create-coordinator", "--email", email, "--name", "First Coordinator")
+    created = _placements(*command, password="a long enough password", database_url=database_url)
+    assert created.returncode == 0, created.stderr
+    assert f"Coordinator {email} created." in created.stdout
+    again = _placements(*command, password="a long enough password", database_url=database_url)
+    assert again.returncode != 0 and "already an account" in again.stderr
+    weak = _placements(
+        "create-coordinator", "--email", "x@y.org", "--name", "X", password="short", database_url=database_url
     )
-    assert result.exit_code == 0, result.output
-    again = runner.invoke(
-        main,
-        ["create-coordinator", "--email", email, "--name", "Again"],
-        env={"PLACEMENTS_PASSWORD": "a long enough password"},
+    assert weak.returncode != 0 and "at least 12 characters" in weak.stderr
+    common = _placements(
+        "create-coordinator",
+        "--email",
+        "x@y.org",
+        "--name",
+        "X",
+        password="password1234",
+        database_url=database_url,
     )
-    assert again.exit_code != 0 and "already an account" in again.output
-    weak = runner.invoke(
-        main,
-        ["create-coordinator", "--email", "x@y.org", "--name", "X"],
-        env={"PLACEMENTS_PASSWORD": "short"},
-    )
-    assert weak.exit_code != 0 and "at least 10 characters" in weak.output
+    assert common.returncode != 0 and "too common" in common.stderr
 
     async def check_and_remove() -> User | None:
         from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -123,6 +167,7 @@ def test_create_coordinator_from_the_command_line(settings):
         engine = create_engine(settings)
         async with async_sessionmaker(engine)() as db:
             user = await db.scalar(select(User).where(User.email == email))
+            await db.execute(delete(AuditEntry).where(AuditEntry.action == "coordinator_created"))
             await db.execute(delete(User).where(User.email == email))
             await db.commit()
         await engine.dispose()
