@@ -14,7 +14,7 @@ from placements.accounts.models import Role, User
 from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.notifications.models import OutboxMessage
-from tests.support import PASSWORD, make_school, make_user
+from tests.support import PASSWORD, make_school, make_user, second_browser
 
 NEW_PASSWORD = "a brand new password"
 
@@ -71,15 +71,75 @@ async def test_reset_link_expires_after_an_hour(client, db):
     assert (await client.sign_in(user, NEW_PASSWORD)).status_code == 400
 
 
-async def test_new_password_must_be_long_enough_and_match(client, db):
-    user = await make_user(db)
+async def test_a_refused_password_shows_the_form_again_with_an_error_summary(client, db):
+    user = await make_user(db, email="rita.ribble@example.org", name="Rita Ribble")
     await client.submit("/password-reset", {"email": user.email})
     link = await _link_sent_to(db, user.email, "password-reset")
-    short = await client.submit(link, {"password": "short", "confirm_password": "short"})
-    assert short.status_code == 400 and "at least 10 characters" in short.text
+    for password, message in (
+        ("short", "at least 12 characters"),
+        ("Password2024!", "too common"),
+        ("qwertyqwerty", "too common"),
+        ("rita.ribble and more", "must not contain your name or email address"),
+        ("my name is ribble, ok", "must not contain your name or email address"),
+        ("placements for me 24", "must not contain the name of this service"),
+    ):
+        refused = await client.submit(link, {"password": password, "confirm_password": password})
+        assert refused.status_code == 400, password
+        assert refused.headers["content-type"].startswith("text/html"), password
+        assert "There is a problem" in refused.text and 'href="#password"' in refused.text, password
+        assert message in html.unescape(refused.text), password
+        assert password not in refused.text  # a password is never sent back into the page
     mismatch = await client.submit(link, {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD + "!"})
     assert mismatch.status_code == 400 and "do not match" in mismatch.text
     assert (await client.page(link)).status_code == 200  # the link still works after a mistake
+    await db.commit()
+    assert (await db.get(User, user.id)).password_hash == user.password_hash  # nothing half-written
+
+
+async def test_a_refused_password_on_an_invitation_shows_the_form_again(client, db):
+    coordinator = await make_user(db, Role.COORDINATOR)
+    await client.sign_in(coordinator)
+    await client.submit(
+        "/users/invite", {"name": "Ivy New", "email": "ivy@example.org", "role": "coordinator"}
+    )
+    await client.submit("/sign-out", {})
+    link = await _link_sent_to(db, "ivy@example.org", "invitation")
+    refused = await client.submit(link, {"password": "iloveyou", "confirm_password": "iloveyou"})
+    assert refused.status_code == 400 and refused.headers["content-type"].startswith("text/html")
+    assert "Welcome to Placements" in refused.text and "at least 12 characters" in refused.text
+
+
+async def test_a_password_reset_ends_every_session_of_the_account(client, db, app):
+    user = await make_user(db)
+    async with second_browser(app) as elsewhere:
+        await elsewhere.sign_in(user)
+        assert (await elsewhere.api("GET", "/api/me")).status_code == 200
+        await client.submit("/password-reset", {"email": user.email})
+        link = await _link_sent_to(db, user.email, "password-reset")
+        await client.submit(link, {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+        assert (await elsewhere.api("GET", "/api/me")).status_code == 401
+        assert (await elsewhere.sign_in(user, NEW_PASSWORD)).status_code == 303
+        assert (await elsewhere.api("GET", "/api/me")).status_code == 200
+
+
+async def test_resets_to_one_address_are_limited_without_saying_so(client, db):
+    user = await make_user(db)
+    answers = [await client.submit("/password-reset", {"email": user.email}) for _ in range(5)]
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.text for answer in answers}) == 1
+    await db.commit()
+    sent = await db.scalars(select(OutboxMessage).where(OutboxMessage.to_address == user.email))
+    assert len(list(sent)) == 3
+
+
+async def test_reset_requests_from_one_client_are_limited(client, db):
+    for n in range(10):
+        assert (
+            await client.submit("/password-reset", {"email": f"someone{n}@example.org"})
+        ).status_code == 200
+    refused = await client.submit("/password-reset", {"email": "one-more@example.org"})
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
+    assert "Too many password reset requests" in refused.text
 
 
 async def test_invitation_end_to_end(client, db):
@@ -104,6 +164,11 @@ async def test_invitation_end_to_end(client, db):
     invited = await db.scalar(select(User).where(User.email == "sam.advisor@example.org"))
     assert invited is not None and invited.school_id == school.id and invited.password_hash is None
     link = await _link_sent_to(db, "sam.advisor@example.org", "invitation")
+    invitation = await db.scalar(
+        select(OutboxMessage).where(OutboxMessage.to_address == "sam.advisor@example.org")
+    )
+    # Fixed wording: neither the inviter's name nor anything typed into the form.
+    assert "Sam" not in invitation.body and coordinator.name not in invitation.body
 
     await client.submit("/sign-out", {})
     welcome = await client.page(link)
