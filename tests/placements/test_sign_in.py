@@ -10,7 +10,7 @@ from sqlalchemy import select
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.clock import now
-from tests.support import PASSWORD, make_user
+from tests.support import PASSWORD, make_user, second_browser
 
 
 async def test_sign_in_shows_home_page_and_audits(client, db):
@@ -81,7 +81,7 @@ async def test_session_id_changes_at_sign_in(client, db):
     assert after and after != before
 
 
-async def test_repeated_failures_are_throttled_then_the_real_user_gets_back_in(client, db):
+async def test_repeated_failures_from_one_client_wait_longer_each_time(client, db):
     user = await make_user(db)
     start = now()
     with time_machine.travel(start, tick=False) as clock:
@@ -89,11 +89,107 @@ async def test_repeated_failures_are_throttled_then_the_real_user_gets_back_in(c
             assert (await client.sign_in(user, "wrong-password")).status_code == 400
         throttled = await client.sign_in(user, PASSWORD)
         assert throttled.status_code == 429
-        assert int(throttled.headers["retry-after"]) > 0
-        assert "Too many failed sign-in attempts" in throttled.text
-        clock.move_to(start + timedelta(minutes=16))
+        assert throttled.headers["retry-after"] == "1"
+        assert "Too many failed sign-in attempts for this account" in throttled.text
+        assert "There is a problem" in throttled.text  # the sign-in form again, with the reason
+        clock.move_to(start + timedelta(seconds=1))
+        assert (await client.sign_in(user, "wrong-again")).status_code == 400
+        assert (await client.sign_in(user, PASSWORD)).headers["retry-after"] == "2"  # then 2 s, 4 s, …
+        clock.move_to(start + timedelta(seconds=3))
         assert (await client.sign_in(user, PASSWORD)).status_code == 303
     assert (await client.api("GET", "/api/me")).json()["email"] == user.email
+
+
+async def test_someone_guessing_elsewhere_does_not_keep_the_person_out(client, db, app):
+    user = await make_user(db)
+    with time_machine.travel(now(), tick=False):
+        for _ in range(12):
+            await client.sign_in(user, "wrong-password")
+        assert (await client.sign_in(user, PASSWORD)).status_code == 429
+        async with second_browser(app) as own_laptop:
+            assert (await own_laptop.sign_in(user, PASSWORD)).status_code == 303
+
+
+async def test_guessing_from_many_places_waits_a_minute_at_most(client, db, app):
+    user = await make_user(db)
+    start = now()
+    with time_machine.travel(start, tick=False) as clock:
+        for n in range(30):
+            async with second_browser(app, f"10.0.0.{n}") as guesser:
+                await guesser.sign_in(user, "wrong-password")
+            clock.move_to(start + timedelta(minutes=n // 5))  # under each place's own limit
+        async with second_browser(app) as own_laptop:
+            waiting = await own_laptop.sign_in(user, PASSWORD)
+            assert waiting.status_code == 429 and int(waiting.headers["retry-after"]) <= 60
+            clock.move_to(start + timedelta(minutes=5, seconds=61))
+            assert (await own_laptop.sign_in(user, PASSWORD)).status_code == 303
+
+
+async def test_one_client_cannot_try_many_accounts(client, db):
+    with time_machine.travel(now(), tick=False):
+        for n in range(30):
+            assert (await client.sign_in(f"someone{n}@example.org", "wrong-password")).status_code == 400
+        refused = await client.sign_in("someone-else@example.org", "wrong-password")
+    assert refused.status_code == 429 and "from your network" in refused.text
+
+
+async def test_an_unknown_address_costs_the_same_password_hashing(client, db, monkeypatch):
+    from placements.accounts import services
+
+    hashed: list[str | None] = []
+    checking = services.verify_password
+
+    def verify(password_hash: str | None, password: str) -> bool:
+        hashed.append(password_hash)
+        return checking(password_hash, password)
+
+    monkeypatch.setattr(services, "verify_password", verify)
+    user = await make_user(db)
+    await client.sign_in(user, "wrong-password")
+    await client.sign_in("nobody@example.org", "wrong-password")
+    assert hashed == [user.password_hash, None]  # None: checked against a dummy hash, same cost
+
+
+async def test_sessions_end_twelve_hours_after_sign_in_however_busy(client, db):
+    user = await make_user(db)
+    start = now()
+    with time_machine.travel(start, tick=False) as clock:
+        await client.sign_in(user)
+        for hour in range(1, 12):
+            clock.move_to(start + timedelta(hours=hour))  # well within the idle timeout each time
+            assert (await client.api("GET", "/api/me")).status_code == 200
+        clock.move_to(start + timedelta(hours=12, seconds=1))
+        assert (await client.api("GET", "/api/me")).status_code == 401
+        assert (await client.page("/")).status_code == 303  # to sign in
+
+
+async def test_sign_in_gives_a_new_csrf_token_bound_to_the_session(client, db, app):
+    user, other = await make_user(db), await make_user(db)
+    before = await client.csrf_token()
+    await client.sign_in(user)
+    token = await client.csrf_token()
+    assert token != before
+    async with second_browser(app) as attacker:
+        await attacker.sign_in(other)
+        planted = await attacker.csrf_token()
+    # A token (and cookie) from another session, planted in this browser, is refused.
+    client.http.cookies.set("csrftoken", planted, domain="testserver.local")
+    refused = await client.http.post(
+        "/sign-out", data={"_csrf_token": planted}, headers={"accept": "text/html"}
+    )
+    assert refused.status_code == 403
+    assert (await client.api("GET", "/api/me")).status_code == 200  # still signed in
+    client.http.cookies.set("csrftoken", token, domain="testserver.local")
+    assert (await client.submit("/sign-out", {})).status_code == 303
+
+
+async def test_a_write_with_a_wrong_csrf_token_is_refused_with_403(client, db):
+    await client.sign_in(await make_user(db))
+    await client.csrf_token()
+    response = await client.http.post(
+        "/sign-out", data={"_csrf_token": "wrong"}, headers={"accept": "text/html"}
+    )
+    assert response.status_code == 403
 
 
 async def test_cookies_are_http_only_and_same_site(client, db):
