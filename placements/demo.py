@@ -261,6 +261,7 @@ async def load_demo(
             role=Role.SCHOOL_STAFF,
             school_id=school.id,
             password_hash=password,
+            is_admin=True,
             is_digital_advisor=advisor,
             phone=f"01632 960{number:03d}" if advisor else None,
         )
@@ -315,6 +316,7 @@ async def load_demo(
             role=Role.EMPLOYER_USER,
             employer_id=employer.id,
             password_hash=password,
+            is_admin=True,
         )
         db.add(user)
         accounts.append((user.email, f"employer, {employer.name}"))

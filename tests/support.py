@@ -300,3 +300,29 @@ async def make_placement(db: AsyncSession, employer_id: Any, round_id: Any, **fi
     db.add(placement)
     await db.commit()
     return placement
+
+
+@asynccontextmanager
+async def second_browser(app: Any, address: str = "127.0.0.2") -> AsyncIterator[Client]:
+    """Another browser (with its own cookies, from another address) on the app the `client` runs."""
+    transport = httpx.ASGITransport(app=app, client=(address, 50001))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as http:
+        yield Client(http)
+
+
+async def emailed_link(db: AsyncSession, email: str, path: str) -> str:
+    """The path of the last link to /`path`/… emailed to `email`."""
+    from sqlalchemy import select
+
+    from placements.notifications.models import OutboxMessage
+
+    await db.commit()
+    messages = list(
+        await db.scalars(
+            select(OutboxMessage).where(OutboxMessage.to_address == email).order_by(OutboxMessage.created_at)
+        )
+    )
+    assert messages, f"no email to {email}"
+    match = re.search(rf"http://testserver\.local(/{path}/[\w-]+)", messages[-1].body)
+    assert match, messages[-1].body
+    return match.group(1)

@@ -1,4 +1,5 @@
-"""The accounts API: who am I, and (coordinators) the users and invitations."""
+"""The accounts API: who am I; the users and invitations (coordinators); deactivating and
+reactivating accounts (coordinators, and organisations' admins for their colleagues)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,16 @@ from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException, ValidationException
-from litestar.params import JSONBody
+from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
+from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 from sqlalchemy import func, select
 
 from employers.models import Employer
 from placements.accounts.guards import access
+from placements.accounts.management import account_for, deactivate_user, reactivate_user
 from placements.accounts.models import Role, User
+from placements.accounts.pages import client_ip
 from placements.accounts.services import AccountError, Invitation, invite_user
 from placements.db import DbSession
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
@@ -31,6 +34,7 @@ class UserOut(Struct):
     school_id: UUID | None
     employer_id: UUID | None
     is_active: bool
+    is_admin: bool
     invited: bool
 
     @classmethod
@@ -43,8 +47,21 @@ class UserOut(Struct):
             school_id=user.school_id,
             employer_id=user.employer_id,
             is_active=user.is_active,
+            is_admin=user.is_admin,
             invited=user.password_hash is None,
         )
+
+
+class InvitationSentOut(Struct):
+    """What a school or an employer is told about an invitation: the same whether or not the address
+    already has an account elsewhere (that address is told instead)."""
+
+    email: str
+    message: str
+
+    @classmethod
+    def to(cls, email: str) -> InvitationSentOut:
+        return cls(email=email, message="Invitation sent")
 
 
 # At least one letter or digit, in a range Python and JSON Schema read alike (no Unicode spaces).
@@ -101,7 +118,7 @@ class AccountsApi(Controller):
         opt=access(Role.COORDINATOR),
         operation_id="inviteUser",
         summary="Invite someone by email",
-        raises=[*API_LOOKUP_ERRORS, ValidationException, ConflictException],
+        raises=[*API_LOOKUP_ERRORS, ValidationException, ConflictException, TooManyRequestsException],
     )
     async def invite(
         self, request: Request[User, Any, Any], data: JSONBody[InvitationIn], db_session: DbSession
@@ -124,6 +141,42 @@ class AccountsApi(Controller):
                 db_session,
                 invitation=invitation,
                 actor=request.user,
-                ip_address=request.client.host if request.client else None,
+                ip_address=client_ip(request),
             )
+        assert user is not None  # a coordinator is told when the address has an account
+        return UserOut.of(user)
+
+    @post(
+        "/users/{user_id:uuid}/deactivate",
+        opt=access(),
+        operation_id="deactivateUser",
+        summary="Deactivate an account: it can't sign in and its sessions end at once",
+        description="Coordinators: any account but their own. A school's or an employer's admins: "
+        "their colleagues' accounts. Another organisation's account is 404.",
+        raises=[*API_LOOKUP_ERRORS, ConflictException],
+        status_code=200,
+    )
+    async def deactivate(
+        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+    ) -> UserOut:
+        user = await account_for(db_session, actor=request.user, user_id=user_id)
+        with refusals_as_conflicts(AccountError):
+            await deactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
+        return UserOut.of(user)
+
+    @post(
+        "/users/{user_id:uuid}/reactivate",
+        opt=access(),
+        operation_id="reactivateUser",
+        summary="Reactivate a deactivated account: it signs in again with its password",
+        description="Who may: as for deactivating.",
+        raises=[*API_LOOKUP_ERRORS, ConflictException],
+        status_code=200,
+    )
+    async def reactivate(
+        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+    ) -> UserOut:
+        user = await account_for(db_session, actor=request.user, user_id=user_id)
+        with refusals_as_conflicts(AccountError):
+            await reactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
         return UserOut.of(user)

@@ -1,25 +1,42 @@
-"""Signing people in: server-side sessions kept in the database, looked up on every request."""
+"""Signing people in: server-side sessions kept in the database, looked up on every request.
+
+A session names its user, when they signed in, the user's session epoch at that moment and the
+CSRF token issued with it. It ends after `session_max_age` without a request, `session_lifetime`
+after sign-in whatever happens, and at once when the user's epoch moves on (deactivation,
+password reset), in every process, because the user row is read on every request.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from secrets import compare_digest
 from typing import Any
 from uuid import UUID
 
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.exceptions import PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
+from litestar.utils.scope.state import ScopeState
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import User
-from placements.settings import Settings
+from placements.clock import now
+from placements.settings import Settings, get_settings
 
 SESSION_STORE = "sessions"
 ROTATE = "placements.rotate_session"
+NEW_CSRF_TOKEN = "placements.new_csrf_token"  # noqa: S105 - a key in the scope, not a secret
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
-    """Gives a session a new id when someone signs in, so an id planted before sign-in is useless."""
+    """Gives a session a new id, and a new CSRF token, when someone signs in: an id or a token
+    planted before sign-in is useless."""
 
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         state = connection.scope.setdefault("state", {})
@@ -34,6 +51,20 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return  # nothing to remember about a visitor who has no session: no row, no cookie
         if state.get(ROTATE) and old_id:
             await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
+        if state.get(NEW_CSRF_TOKEN):
+            csrf = connection.app.csrf_config
+            MutableScopeHeaders.from_message(message).add(
+                "Set-Cookie",
+                Cookie(
+                    key=csrf.cookie_name,
+                    value=state[NEW_CSRF_TOKEN],
+                    path=csrf.cookie_path,
+                    secure=csrf.cookie_secure,
+                    httponly=csrf.cookie_httponly,
+                    samesite=csrf.cookie_samesite,
+                    domain=csrf.cookie_domain,
+                ).to_header(header=""),
+            )
         await super().store_in_message(scope_session, message, connection)
 
 
@@ -43,8 +74,29 @@ class RotatingSessionConfig(ServerSideSessionConfig):
 
 
 def start_session(connection: ASGIConnection[Any, Any, Any, Any], user: User) -> None:
-    connection.scope.setdefault("state", {})[ROTATE] = True
-    connection.set_session({"user_id": str(user.id)})
+    token = generate_csrf_token(secret=connection.app.csrf_config.secret)
+    state = connection.scope.setdefault("state", {})
+    state[ROTATE] = True
+    state[NEW_CSRF_TOKEN] = token
+    connection.set_session(
+        {
+            "user_id": str(user.id),
+            "epoch": user.session_epoch,
+            "signed_in_at": now().isoformat(),
+            "csrf": token,
+        }
+    )
+
+
+def session_is_current(session: dict[str, Any], user: User) -> bool:
+    """Whether a session of `user` may still be used: started within the absolute lifetime, and
+    since the user's sessions were last ended."""
+    try:
+        signed_in_at = datetime.fromisoformat(session["signed_in_at"])
+    except (KeyError, TypeError, ValueError):
+        return False  # from before sessions had a start: counts as over
+    lifetime = timedelta(seconds=get_settings().session_lifetime)
+    return session.get("epoch") == user.session_epoch and now() < signed_in_at + lifetime
 
 
 async def _retrieve_user(
@@ -58,8 +110,29 @@ async def _retrieve_user(
     try:
         user = await db.get(User, UUID(user_id))
     except ValueError:
+        user = None
+    if user is None or not user.is_active or not session_is_current(session, user):
+        # The request ends here (401), before the transaction middleware: end the read, or deleting
+        # the stored session below would wait on SQLite's lock held by this very request.
+        await db.rollback()
+        connection.clear_session()
         return None
-    return user if user is not None and user.is_active else None
+    return user
+
+
+def csrf_bound_to_session(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+    """A guard on every route: a write from a signed-in session must carry that session's own CSRF
+    token. Litestar's middleware has already checked that the token matches the cookie; this stops a
+    token (and cookie) obtained in one session from working in another."""
+    if connection.scope["method"] in SAFE_METHODS:
+        return
+    session = connection.scope.get("session")
+    expected = session.get("csrf") if isinstance(session, dict) else None
+    if expected is None:
+        return
+    sent = ScopeState.from_scope(connection.scope).csrf_token
+    if not isinstance(sent, str) or not compare_digest(sent, expected):
+        raise PermissionDeniedException("CSRF token verification failed")
 
 
 def session_auth(settings: Settings) -> SessionAuth[User, RotatingSessionBackend]:

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDAuditBase, UUIDBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from placements.types import enum_column
@@ -58,6 +58,10 @@ class User(UUIDAuditBase):
     is_digital_advisor: Mapped[bool] = mapped_column(default=False)
     phone: Mapped[str | None] = mapped_column(String(30), default=None)
     last_signed_in_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # School staff and employer users: manages colleagues' accounts (deactivate, reactivate).
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Sessions remember the epoch they started in; moving it on ends them all at once.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
 
     school: Mapped[School | None] = relationship(lazy="raise")
     employer: Mapped[Employer | None] = relationship(lazy="raise")
@@ -65,6 +69,13 @@ class User(UUIDAuditBase):
     @property
     def can_sign_in(self) -> bool:
         return self.is_active and self.password_hash is not None
+
+    @property
+    def organisation_id(self) -> UUID | None:
+        return self.school_id or self.employer_id
+
+    def end_sessions(self) -> None:
+        self.session_epoch += 1
 
 
 class TokenPurpose(enum.StrEnum):

@@ -1,4 +1,4 @@
-"""Pages for signing in and out, resetting a password, accepting an invitation, managing users."""
+"""Pages for signing in and out, resetting a password, accepting an invitation, managing accounts."""
 
 from __future__ import annotations
 
@@ -6,23 +6,29 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer
 from placements.accounts.auth import start_session
 from placements.accounts.guards import PUBLIC, access
+from placements.accounts.limits import TooMany
+from placements.accounts.management import (
+    account_for,
+    deactivate_user,
+    may_manage,
+    reactivate_user,
+    set_admin,
+)
 from placements.accounts.models import Role, TokenPurpose, User
-from placements.accounts.passwords import password_problem
+from placements.accounts.passwords import MIN_LENGTH
 from placements.accounts.services import (
     AccountError,
     Invitation,
-    TooManyAttempts,
+    LinkExpired,
     authenticate,
     find_valid_token,
     invite_user,
@@ -38,6 +44,18 @@ from schools.models import School
 
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
+
+
+def refused_for_now(template: str, values: dict[str, str], exc: TooMany, *, field: str = "email") -> Template:
+    """The form again, with why it must wait (429 and Retry-After, as the API answers)."""
+    errors = FormErrors()
+    errors.add(field, str(exc.detail))
+    return Template(
+        template_name=template,
+        context={"values": values, "errors": errors},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
 
 
 def safe_next(target: str | None) -> str:
@@ -74,13 +92,9 @@ class SignInController(Controller):
                 password=values["password"],
                 ip_address=client_ip(request),
             )
-        except TooManyAttempts as exc:
+        except TooMany as exc:
             await db_session.commit()  # the throttled attempt stays in the audit log
-            raise HTTPException(
-                status_code=HTTP_429_TOO_MANY_REQUESTS,
-                detail="Too many failed sign-in attempts. Wait 15 minutes, then try again.",
-                headers={"Retry-After": str(exc.retry_after)},
-            ) from exc
+            return refused_for_now("placements/sign_in.html", {"email": values["email"]}, exc)
         if user is None:
             await db_session.commit()
             errors.add("email", "Enter a correct email address and password")
@@ -124,7 +138,10 @@ class PasswordController(Controller):
         errors.email(values)
         if errors:
             return render_form("placements/password_reset_request.html", values=values, errors=errors)
-        await request_password_reset(db_session, email=values["email"], ip_address=client_ip(request))
+        try:
+            await request_password_reset(db_session, email=values["email"], ip_address=client_ip(request))
+        except TooMany as exc:
+            return refused_for_now("placements/password_reset_request.html", values, exc)
         # The same answer whether or not the address has an account.
         return Template(
             template_name="placements/password_reset_sent.html", context={"email": values["email"]}
@@ -137,7 +154,7 @@ class PasswordController(Controller):
     @post("/password-reset/{token:str}")
     async def reset(
         self, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
-    ) -> Any:
+    ) -> Template | Redirect:
         return await self._choose(request, db_session, token, TokenPurpose.PASSWORD_RESET)
 
     @get("/invitation/{token:str}")
@@ -147,7 +164,7 @@ class PasswordController(Controller):
     @post("/invitation/{token:str}")
     async def accept(
         self, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
-    ) -> Any:
+    ) -> Template | Redirect:
         return await self._choose(request, db_session, token, TokenPurpose.INVITATION)
 
     @staticmethod
@@ -156,27 +173,40 @@ class PasswordController(Controller):
         if found is None:
             return Template(template_name="placements/link_expired.html", status_code=404)
         return render_form(
-            "placements/choose_password.html", values={}, errors=FormErrors(), purpose=purpose.value
+            "placements/choose_password.html",
+            values={},
+            errors=FormErrors(),
+            purpose=purpose.value,
+            min_length=MIN_LENGTH,
         )
 
     @staticmethod
     async def _choose(
         request: Request[Any, Any, Any], db: AsyncSession, token: FromPath[str], purpose: TokenPurpose
-    ) -> Any:
+    ) -> Template | Redirect:
         values = await form_values(request)
-        errors = FormErrors()
-        problem = password_problem(values.get("password", ""), values.get("confirm_password", ""))
-        if problem:
-            errors.add("password", problem)
-            return render_form(
-                "placements/choose_password.html", values={}, errors=errors, purpose=purpose.value
-            )
         try:
             await set_password_with_token(
-                db, token=token, purpose=purpose, password=values["password"], ip_address=client_ip(request)
+                db,
+                token=token,
+                purpose=purpose,
+                password=values.get("password", ""),
+                confirmation=values.get("confirm_password", ""),
+                ip_address=client_ip(request),
             )
-        except AccountError:
+        except LinkExpired:
             return Template(template_name="placements/link_expired.html", status_code=404)
+        except AccountError as exc:
+            errors = FormErrors()
+            errors.add("password", str(exc))
+            # Passwords are never sent back into the page.
+            return render_form(
+                "placements/choose_password.html",
+                values={},
+                errors=errors,
+                purpose=purpose.value,
+                min_length=MIN_LENGTH,
+            )
         flash(request, "Your password is set. Sign in with it now.", category="success")
         return Redirect(path="/sign-in", status_code=303)
 
@@ -236,6 +266,8 @@ class UsersController(Controller):
                 )
             except AccountError as exc:
                 errors.add(exc.field or "email", str(exc))
+            except TooMany as exc:
+                errors.add("email", str(exc.detail))
         if errors:
             return await self._render_invite(db_session, values, errors)
         flash(request, f"Invitation sent to {values['email']}", category="success")
@@ -260,3 +292,75 @@ async def _find(db: AsyncSession, model: type[School] | type[Employer], raw_id: 
         return await db.get(model, UUID(raw_id or ""))
     except ValueError:
         return None
+
+
+class AccountController(Controller):
+    """One account, for whoever manages it: coordinators any, an organisation's admins their colleagues."""
+
+    path = "/users/{user_id:uuid}"
+    include_in_schema = False
+    opt = access()
+
+    @get("/", name="account")
+    async def show(
+        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+    ) -> Template:
+        user = await account_for(db_session, actor=request.user, user_id=user_id)
+        return render_form(
+            "placements/account.html",
+            values={},
+            errors=FormErrors(),
+            person=user,
+            manageable=may_manage(request.user, user),
+        )
+
+    @post("/deactivate")
+    async def deactivate(
+        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        return await self._change(request, db_session, user_id, "deactivate")
+
+    @post("/reactivate")
+    async def reactivate(
+        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        return await self._change(request, db_session, user_id, "reactivate")
+
+    @post("/admin")
+    async def admin(
+        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        return await self._change(request, db_session, user_id, "admin")
+
+    @staticmethod
+    async def _change(
+        request: Request[User, Any, Any], db: AsyncSession, user_id: UUID, change: str
+    ) -> Template | Redirect:
+        user = await account_for(db, actor=request.user, user_id=user_id)
+        values = await form_values(request)
+        ip = client_ip(request)
+        try:
+            if change == "deactivate":
+                await deactivate_user(db, user=user, actor=request.user, ip_address=ip)
+                message = f"{user.name}'s account is deactivated: they are signed out and can't sign in"
+            elif change == "reactivate":
+                await reactivate_user(db, user=user, actor=request.user, ip_address=ip)
+                message = f"{user.name}'s account is active again: they can sign in with their password"
+            else:
+                await set_admin(
+                    db, user=user, is_admin=values.get("is_admin") == "yes", actor=request.user, ip_address=ip
+                )
+                can = "can" if user.is_admin else "can no longer"
+                message = f"{user.name} {can} manage colleagues' accounts"
+        except AccountError as exc:
+            errors = FormErrors()
+            errors.add("account", str(exc))
+            return render_form(
+                "placements/account.html",
+                values=values,
+                errors=errors,
+                person=user,
+                manageable=may_manage(request.user, user),
+            )
+        flash(request, message, category="success")
+        return Redirect(path=f"/users/{user.id}", status_code=303)
