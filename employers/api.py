@@ -13,7 +13,7 @@ from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post, put
-from litestar.exceptions import ValidationException
+from litestar.exceptions import TooManyRequestsException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,8 +31,9 @@ from employers.schemas import (
     PlacementIn,
     PlacementOut,
     SignUpIn,
+    SignUpOut,
 )
-from placements.accounts.api import UserOut
+from placements.accounts.api import InvitationSentOut, UserOut
 from placements.accounts.guards import PUBLIC, access
 from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
@@ -79,20 +80,20 @@ class EmployersApi(Controller):
         security=[{}],
         operation_id="signUpEmployer",
         summary="Register a business and its first user (pending until a coordinator approves it)",
-        raises=[ValidationException, ConflictException],
+        raises=[ValidationException, ConflictException, TooManyRequestsException],
     )
     async def sign_up(
         self, request: Request[Any, Any, Any], data: JSONBody[SignUpIn], db_session: DbSession
-    ) -> EmployerOut:
+    ) -> SignUpOut:
         errors = FormErrors()
-        raw = data.raw()
-        raw["confirm_password"] = data.password
-        checked = inputs.check_sign_up(raw, errors)
+        checked = inputs.check_sign_up(data.raw(), errors)
         if checked is None:
             raise _refuse(errors)
-        with refusals_as_conflicts(AccountError):
-            employer, _user = await services.sign_up(db_session, data=checked, ip_address=client_ip(request))
-        return await _employer_out(db_session, employer)
+        await services.sign_up(db_session, data=checked, ip_address=client_ip(request))
+        return SignUpOut(
+            email=checked.person.email,
+            message="We have emailed this address: the link in it finishes signing up.",
+        )
 
     @get(
         "/",
@@ -123,7 +124,7 @@ class EmployersApi(Controller):
         opt=access(Role.COORDINATOR),
         operation_id="inviteEmployer",
         summary="Add an organisation directly (approved) and invite its first user",
-        raises=WRITE_ERRORS,
+        raises=[*WRITE_ERRORS, TooManyRequestsException],
     )
     async def invite(
         self, request: Request[User, Any, Any], data: JSONBody[EmployerInvitationIn], db_session: DbSession
@@ -282,7 +283,8 @@ class EmployersApi(Controller):
         opt=access(Role.COORDINATOR, Role.EMPLOYER_USER),
         operation_id="inviteEmployerColleague",
         summary="Invite a colleague to the same organisation by email",
-        raises=WRITE_ERRORS,
+        description="The answer is the same whether or not the address has an account elsewhere.",
+        raises=[*WRITE_ERRORS, TooManyRequestsException],
     )
     async def invite_colleague(
         self,
@@ -290,17 +292,17 @@ class EmployersApi(Controller):
         employer_id: FromPath[UUID],
         data: JSONBody[ColleagueIn],
         db_session: DbSession,
-    ) -> UserOut:
+    ) -> InvitationSentOut:
         employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        with refusals_as_conflicts(AccountError):
-            user = await services.invite_colleague(
+        with refusals_as_conflicts(AccountError, services.EmployerError):
+            await services.invite_colleague(
                 db_session,
                 employer=employer,
                 person=inputs.Person(name=data.name.strip(), email=data.email),
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        return UserOut.of(user)
+        return InvitationSentOut.to(data.email)
 
 
 class PlacementsApi(Controller):

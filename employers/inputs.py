@@ -13,8 +13,8 @@ from datetime import date
 from typing import Any
 
 from employers.models import PlacementStatus, WorkMode
-from placements.accounts.passwords import password_problem
 from placements.geo import district_centroid, normalise_postcode
+from placements.notifications.headers import one_line
 from placements.web.forms import EMAIL, FormErrors
 
 PATHWAYS: list[tuple[str, str]] = [
@@ -121,7 +121,8 @@ class EmployerDetails:
 
 
 def check_employer_details(raw: Mapping[str, Any], errors: FormErrors) -> EmployerDetails | None:
-    name = _text(raw, "name")
+    # Kept on one line: the name goes into email subjects, and only the line breaks change.
+    name = one_line(_text(raw, "name"))
     if not name:
         errors.add("name", "Enter the name of the organisation")
     _limit(errors, "name", name, "The name", 200)
@@ -194,21 +195,18 @@ def check_person(raw: Mapping[str, Any], errors: FormErrors, prefix: str = "user
 
 @dataclass
 class SignUp:
+    """The organisation and its first user, who chooses a password from the link emailed to them."""
+
     details: EmployerDetails
     person: Person
-    password: str
 
 
 def check_sign_up(raw: Mapping[str, Any], errors: FormErrors) -> SignUp | None:
     details = check_employer_details(raw, errors)
     person = check_person(raw, errors)
-    password = str(raw.get("password") or "")
-    problem = password_problem(password, str(raw.get("confirm_password") or ""))
-    if problem:
-        errors.add("password", problem)
     if errors or details is None or person is None:
         return None
-    return SignUp(details=details, person=person, password=password)
+    return SignUp(details=details, person=person)
 
 
 @dataclass

@@ -1,19 +1,21 @@
-"""Daily: warn employers 30 days before their employers' liability insurance expires."""
+"""Daily: warn employers 30 days before their employers' liability insurance expires, and tell
+coordinators how many organisations signed up."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from employers.compliance import WARN_DAYS, insurance_warning
 from employers.models import Employer, EmployerCompliance, EmployerStatus
-from employers.services import employer_addresses, employer_link
+from employers.services import coordinator_addresses, employer_addresses, employer_link
+from placements.audit.models import AuditEntry
 from placements.audit.services import record
-from placements.clock import today
+from placements.clock import now, today
 from placements.jobs.registry import JobContext
 from placements.jobs.schedule import daily
-from placements.notifications.services import queue_email
+from placements.notifications.services import public_url, queue_email
 
 
 @daily("insurance_expiry_reminders", hour=6)
@@ -56,4 +58,43 @@ async def insurance_expiry_reminders(ctx: JobContext) -> None:
                 if compliance.insurance_expires_on
                 else None,
             )
+        await db.commit()
+
+
+@daily("sign_up_digest", hour=7)
+async def sign_up_digest(ctx: JobContext) -> None:
+    """One email a day to each coordinator when organisations signed up since the day before, instead
+    of one per sign-up: signing up can't be used to flood the programme team. It names no one (the
+    names are the sign-ups' own text) and runs safely twice: the audit entry marks the day as told."""
+    day = today().isoformat()
+    async with ctx.sessionmaker() as db:
+        if await db.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.action == "sign_up_digest_sent", AuditEntry.record_id == day
+            )
+        ):
+            return
+        since = now() - timedelta(days=1)
+        count = (
+            await db.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "employer_signed_up", AuditEntry.at > since)
+            )
+            or 0
+        )
+        if not count:
+            return
+        waiting = public_url("/employers?status=pending")
+        for address in await coordinator_addresses(db):
+            await queue_email(
+                db,
+                to=address,
+                subject="Organisations waiting for review on Placements",
+                body=f"Hello,\n\nOrganisations that signed up to Placements in the last day: {count}. "
+                f"They wait for review:\n\n{waiting}\n",
+            )
+        await record(
+            db, actor=None, action="sign_up_digest_sent", record_type="day", record_id=day, count=count
+        )
         await db.commit()

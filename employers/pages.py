@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from employers import inputs, queries, services
 from employers.compliance import compliance_problems, insurance_warning, matching_problems
 from employers.models import Employer, EmployerStatus, Placement, PlacementStatus, WorkMode
-from placements.accounts.auth import start_session
 from placements.accounts.guards import PUBLIC, access
 from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
@@ -94,25 +93,15 @@ class EmployerSignUpPage(Controller):
         return render_form("employers/sign_up.html", values={}, errors=FormErrors(), **_option_lists())
 
     @post("/")
-    async def submit(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def submit(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
         raw, shown = await read_form(request)
         errors = FormErrors()
         data = inputs.check_sign_up(raw, errors)
-        if data is not None:
-            try:
-                _employer, user = await services.sign_up(db_session, data=data, ip_address=client_ip(request))
-            except AccountError as exc:
-                errors.add(exc.field or "user_email", str(exc))
-            else:
-                start_session(request, user)
-                flash(
-                    request,
-                    "Your organisation is registered. A coordinator will review it; meanwhile you can "
-                    "complete your compliance record and prepare placements.",
-                    category="success",
-                )
-                return Redirect(path="/employers/mine", status_code=303)
-        return render_form("employers/sign_up.html", values=shown, errors=errors, **_option_lists())
+        if data is None:
+            return render_form("employers/sign_up.html", values=shown, errors=errors, **_option_lists())
+        await services.sign_up(db_session, data=data, ip_address=client_ip(request))
+        # The same page whether or not the address already had an account: the email says which.
+        return Template(template_name="employers/sign_up_sent.html", context={"email": data.person.email})
 
 
 async def _employer_context(db: AsyncSession, employer: Employer) -> dict[str, Any]:
@@ -353,7 +342,7 @@ class EmployerPages(Controller):
                     actor=request.user,
                     ip_address=client_ip(request),
                 )
-            except AccountError as exc:
+            except (AccountError, services.EmployerError) as exc:
                 errors.add("email", str(exc))
             else:
                 flash(request, f"Invitation sent to {person.email}", category="success")

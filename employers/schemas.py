@@ -61,11 +61,18 @@ class EmployerDetailsIn(Struct, kw_only=True):
 
 
 class SignUpIn(EmployerDetailsIn, kw_only=True):
-    """A business and its first user; the password is chosen here."""
+    """A business and its first user, who chooses a password from the link emailed to them."""
 
     user_name: Name
     user_email: Email
-    password: Annotated[str, Meta(min_length=10, max_length=200)]
+
+
+class SignUpOut(Struct):
+    """The same answer whether or not the address already has an account: what happens next is in
+    the email sent to it."""
+
+    email: str
+    message: str
 
 
 class EmployerInvitationIn(EmployerDetailsIn, kw_only=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
@@ -10,19 +11,21 @@ from sqlalchemy import func, select
 
 from employers.inputs import ComplianceData, EmployerDetails, Person, PlacementData, SignUp
 from employers.models import Employer, EmployerCompliance, EmployerStatus, Placement, PlacementStatus
+from placements.accounts.limits import Limit, enforce
 from placements.accounts.models import Role, User
-from placements.accounts.passwords import hash_password
 from placements.accounts.services import (
     AccountError,
     Invitation,
     find_user_by_email,
     invite_user,
     normalise_email,
+    send_invitation,
+    tell_existing_account,
 )
+from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.db import locked
-from placements.notifications.services import addresses_of, queue_email
-from placements.settings import get_settings
+from placements.notifications.services import addresses_of, public_url, queue_email
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,10 +45,10 @@ class EmployerError(ValueError):
 
 
 def employer_link(employer: Employer) -> str:
-    return f"{get_settings().base_url}/employers/{employer.id}"
+    return public_url(f"/employers/{employer.id}")
 
 
-async def _coordinator_addresses(db: AsyncSession) -> list[str]:
+async def coordinator_addresses(db: AsyncSession) -> list[str]:
     return await addresses_of(db, User.role == Role.COORDINATOR)
 
 
@@ -58,48 +61,54 @@ def _apply_details(employer: Employer, details: EmployerDetails) -> None:
         setattr(employer, name, value)
 
 
-async def sign_up(db: AsyncSession, *, data: SignUp, ip_address: str | None) -> tuple[Employer, User]:
-    """A business registers itself and its first user; it waits, pending, for a coordinator."""
-    email = normalise_email(data.person.email)
-    if await find_user_by_email(db, email) is not None:
-        raise AccountError(
-            "There is already an account with this email address. Sign in, or reset your password.",
-            field="user_email",
+SIGN_UPS_PER_CLIENT = Limit(
+    ("employer_signed_up", "sign_up_for_existing_account"),
+    most=5,
+    window=timedelta(hours=1),
+    message="Too many organisations have been signed up from your network in the last hour. Try again later.",
+)
+
+
+async def sign_up(db: AsyncSession, *, data: SignUp, ip_address: str | None) -> None:
+    """A business registers itself and its first user, pending a coordinator's review, and the user
+    is emailed a link to choose a password. For an address that already has an account nothing is
+    created and the address is told instead: the answer is the same either way."""
+    await enforce(db, SIGN_UPS_PER_CLIENT, AuditEntry.ip_address == ip_address)
+    existing = await find_user_by_email(db, data.person.email)
+    if existing is not None:
+        await tell_existing_account(
+            db,
+            user=existing,
+            action="sign_up_for_existing_account",
+            what="tried to register a new organisation",
+            actor=None,
+            ip_address=ip_address,
         )
+        return
     employer = Employer(status=EmployerStatus.PENDING, postcode=data.details.postcode, name=data.details.name)
     _apply_details(employer, data.details)
     db.add(employer)
     await db.flush()
     user = User(
-        email=email,
+        email=normalise_email(data.person.email),
         name=data.person.name,
         role=Role.EMPLOYER_USER,
         employer_id=employer.id,
-        password_hash=hash_password(data.password),
+        is_admin=True,
     )
     db.add(user)
     await db.flush()
+    await send_invitation(db, user=user, finishing_sign_up=True)
     await record(
         db,
-        actor=user,
+        actor=None,
         action="employer_signed_up",
         record_type="employer",
         record_id=employer.id,
         ip_address=ip_address,
+        actor_label=user.email,
         user_id=str(user.id),
     )
-    link = employer_link(employer)
-    for address in await _coordinator_addresses(db):
-        await queue_email(
-            db,
-            to=address,
-            subject=f"New employer waiting for review: {employer.name}",
-            body=(
-                f"{employer.name} ({employer.town or employer.postcode}) has signed up to Placements "
-                f"and is waiting for review.\n\nReview it here:\n\n{link}\n"
-            ),
-        )
-    return employer, user
 
 
 async def invite_employer(
@@ -151,8 +160,12 @@ async def update_details(
 
 async def invite_colleague(
     db: AsyncSession, *, employer: Employer, person: Person, actor: User, ip_address: str | None
-) -> User:
-    """An employer user (or a coordinator) invites someone to the same organisation."""
+) -> User | None:
+    """An employer user (or a coordinator) invites someone to the same organisation; None when the
+    address has an account elsewhere (see `invite_user`). An organisation still waiting for review
+    invites nobody: it could otherwise mail anyone through the council's service."""
+    if employer.status is not EmployerStatus.APPROVED and actor.role is not Role.COORDINATOR:
+        raise EmployerError("Your organisation can invite colleagues once a coordinator has approved it")
     return await invite_user(
         db,
         invitation=Invitation(

@@ -9,9 +9,10 @@ from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import ClientException, ValidationException
+from litestar.exceptions import ClientException, TooManyRequestsException, ValidationException
 from litestar.params import Body, FromPath, FromQuery, JSONBody
 
+from placements.accounts.api import InvitationSentOut
 from placements.accounts.guards import access
 from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
@@ -220,7 +221,8 @@ class SchoolsApi(Controller):
         opt=STAFF_OR_COORDINATOR,
         operation_id="inviteSchoolStaff",
         summary="Invite a member of a school's staff (a digital advisor needs a phone)",
-        raises=WRITE_ERRORS,
+        description="The answer is the same whether or not the address has an account elsewhere.",
+        raises=[*WRITE_ERRORS, TooManyRequestsException],
     )
     async def invite(
         self,
@@ -228,10 +230,10 @@ class SchoolsApi(Controller):
         school_id: FromPath[UUID],
         data: JSONBody[StaffInvitationIn],
         db_session: DbSession,
-    ) -> StaffOut:
+    ) -> InvitationSentOut:
         school = await queries.get_school(db_session, user=request.user, school_id=school_id)
         with refusals_as_conflicts(SchoolsError):
-            user = await services.invite_school_staff(
+            await services.invite_school_staff(
                 db_session,
                 school=school,
                 name=data.name,
@@ -241,7 +243,7 @@ class SchoolsApi(Controller):
                 actor=request.user,
                 ip_address=client_ip(request),
             )
-        return _staff_out(user)
+        return InvitationSentOut.to(data.email)
 
     @put(
         "/{school_id:uuid}/staff/{staff_id:uuid}",

@@ -109,8 +109,9 @@ async def invite_school_staff(
     phone: str | None,
     actor: User,
     ip_address: str | None,
-) -> User:
-    """Invite someone to the school's staff (by a coordinator, or by a colleague at the school)."""
+) -> User | None:
+    """Invite someone to the school's staff (by a coordinator, or by a colleague at the school); None
+    when the address has an account elsewhere (see `invite_user`)."""
     if is_digital_advisor and not phone:
         raise SchoolsError("Enter a contact phone number for the digital advisor", field="phone")
     try:
@@ -122,8 +123,9 @@ async def invite_school_staff(
         )
     except ValueError as exc:  # AccountError: the address already has an account
         raise SchoolsError(str(exc), field=getattr(exc, "field", None) or "email") from exc
-    user.is_digital_advisor = is_digital_advisor
-    user.phone = phone
+    if user is not None:
+        user.is_digital_advisor = is_digital_advisor
+        user.phone = phone
     return user
 
 

@@ -205,14 +205,20 @@ async def test_an_employer_user_invites_a_colleague_to_their_own_organisation(cl
     duplicate = await client.submit(
         f"/employers/{user.employer_id}/colleagues", {"name": "Colin Again", "email": "colin@example.org"}
     )
-    assert duplicate.status_code == 400 and "already an account" in duplicate.text
+    assert duplicate.status_code == 400 and "already has an account in your organisation" in duplicate.text
 
     api = await client.api(
         "POST",
         f"/api/employers/{user.employer_id}/users",
         json={"name": "Cara Colleague", "email": "cara@example.org"},
     )
-    assert api.status_code == 201 and api.json()["employer_id"] == str(user.employer_id)
+    assert api.status_code == 201 and api.json() == {
+        "email": "cara@example.org",
+        "message": "Invitation sent",
+    }
+    await db.commit()
+    cara = await db.scalar(select(User).where(User.email == "cara@example.org"))
+    assert cara.employer_id == user.employer_id
     listed = await client.api("GET", f"/api/employers/{user.employer_id}/users")
     assert {u["email"] for u in listed.json()} == {user.email, "colin@example.org", "cara@example.org"}
 
