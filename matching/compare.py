@@ -13,6 +13,7 @@ from employers.models import Placement
 from matching.models import MatchRun, RunStatus
 from matching.policy import RunPolicy
 from matching.runs import PupilResult, pupil_results
+from placements.audit.trail import note_reads
 from schools.models import Pupil, School
 
 MAX_COMPARED = 4
@@ -84,4 +85,5 @@ async def pupil_lines(
         if unplaced_only and all(r is None or r.placement_id is not None for r in line.results):
             continue
         lines.append(line)
+    note_reads(db, "pupil", [line.pupil_id for line in lines])
     return lines

@@ -15,7 +15,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Employer, Placement
+from employers.models import Employer, EmployerStatus, Placement
 from matching.models import (
     Adjustment,
     ChoiceEntry,
@@ -28,6 +28,7 @@ from matching.models import (
     offer_status,
 )
 from placements.accounts.models import Role, User
+from placements.audit.trail import note_reads
 from schools.models import Pupil, School
 from schools.queries import has_current_consent
 
@@ -88,10 +89,12 @@ async def list_adjustments(db: AsyncSession, round_id: UUID) -> list[AdjustmentR
         .where(Adjustment.round_id == round_id)
         .order_by(Adjustment.created_at)
     )
-    return [
+    adjustments = [
         AdjustmentRow(a, f"{first} {last}", school, title, employer)
         for a, first, last, school, title, employer in rows
     ]
+    note_reads(db, "pupil", [row.adjustment.pupil_id for row in adjustments])
+    return adjustments
 
 
 def _outcome_scope(user: User) -> ColumnElement[bool]:
@@ -100,7 +103,8 @@ def _outcome_scope(user: User) -> ColumnElement[bool]:
     if user.role is Role.SCHOOL_STAFF and user.school_id is not None:
         return Pupil.school_id == user.school_id
     if user.role is Role.EMPLOYER_USER and user.employer_id is not None:
-        return Placement.employer_id == user.employer_id
+        # A suspended or rejected organisation's users see no pupil from the moment of the decision.
+        return (Placement.employer_id == user.employer_id) & (Employer.status == EmployerStatus.APPROVED)
     return false()
 
 
@@ -180,6 +184,7 @@ async def outcome_lines(db: AsyncSession, *, user: User, round_id: UUID) -> list
     """Every current outcome the user may see (employers: offers on their placements), by pupil name."""
     query = (
         select(
+            Pupil.id,
             Pupil.reference,
             Pupil.first_name,
             Pupil.last_name,
@@ -203,8 +208,9 @@ async def outcome_lines(db: AsyncSession, *, user: User, round_id: UUID) -> list
     )
     if user.role is Role.EMPLOYER_USER:
         query = query.where(Outcome.placement_id.is_not(None))
-    lines = []
+    lines, pupil_ids = [], []
     for (
+        pupil_id,
         *person,
         rank,
         placement_id,
@@ -215,6 +221,8 @@ async def outcome_lines(db: AsyncSession, *, user: User, round_id: UUID) -> list
     ) in await db.execute(query):
         replies = (placement_id, employer_reply, school_reply, withdrawn_by)
         lines.append(OutcomeLine(*person, rank, offer_status(*replies), holds_place(*replies), explanation))
+        pupil_ids.append(pupil_id)
+    note_reads(db, "pupil", pupil_ids)
     return lines
 
 

@@ -20,10 +20,17 @@ import employers.routes
 import matching.routes
 import schools.routes
 from placements.accounts.api import AccountsApi
-from placements.accounts.auth import SESSION_STORE, session_auth
+from placements.accounts.auth import SESSION_STORE, csrf_bound_to_session, session_auth
 from placements.accounts.guards import PUBLIC, access_guard
-from placements.accounts.pages import PasswordController, SignInController, SignOutController, UsersController
+from placements.accounts.pages import (
+    AccountController,
+    PasswordController,
+    SignInController,
+    SignOutController,
+    UsersController,
+)
 from placements.audit.pages import AuditApi, AuditPages
+from placements.audit.trail import audit_trail_middleware
 from placements.db import alchemy_config, check_database
 from placements.jobs.api import JobsApi
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
@@ -47,6 +54,7 @@ ROUTE_HANDLERS: list[Any] = [
     SignOutController,
     PasswordController,
     UsersController,
+    AccountController,
     AccountsApi,
     AuditPages,
     AuditApi,
@@ -105,9 +113,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             session_auth(settings).middleware,
             transaction_middleware(alchemy.session_scope_key),
+            audit_trail_middleware(alchemy),
         ],
         before_send=[add_security_headers],
-        guards=[access_guard],
+        guards=[access_guard, csrf_bound_to_session],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

@@ -11,6 +11,8 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import ForeignKey, Index, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
+from placements.audit.trail import audit_reads_of
+
 
 class School(UUIDAuditBase):
     __tablename__ = "school"
@@ -54,6 +56,9 @@ class Pupil(UUIDAuditBase):
 # A school's references are compared without regard to case (b4b04da-1 is B4B04DA-1), so the
 # database refuses a second pupil under the same reference in another case too.
 Index("ux_pupil_school_reference", Pupil.school_id, func.upper(Pupil.reference), unique=True)
+
+# Every pupil a request loads is in that request's audit entry (see placements.audit.trail).
+audit_reads_of(Pupil, "pupil")
 
 
 class Consent(UUIDAuditBase):
