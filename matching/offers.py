@@ -22,8 +22,7 @@ from placements.clock import today
 from placements.db import locked
 from placements.jobs.registry import JobContext
 from placements.jobs.schedule import daily
-from placements.notifications.services import addresses_of, queue_email
-from placements.settings import get_settings
+from placements.notifications.services import addresses_of, public_url, queue_email
 from schools.models import Pupil
 
 REMIND_DAYS = 3
@@ -73,7 +72,7 @@ async def _tell_other_side(db: AsyncSession, outcome: Outcome, side: Side, subje
         if side is Side.SCHOOL
         else User.school_id == pupil.school_id
     )
-    link = f"{get_settings().base_url}/{'matches' if side is Side.SCHOOL else 'outcomes'}"
+    link = public_url("/matches" if side is Side.SCHOOL else "/outcomes")
     for address in await addresses_of(db, or_(other, User.role == Role.COORDINATOR)):
         await queue_email(
             db, to=address, subject=subject, body=f"Hello,\n\n{subject} ({placement.title}).\n\n{link}\n"
@@ -160,14 +159,13 @@ async def offer_reminders(ctx: JobContext) -> None:
                 Outcome.employer_reply != Reply.NO,
             )
         )
-        base = get_settings().base_url
         for outcome, placement, school_id in rows:
             assert outcome.respond_by is not None
             waiting = []
             if outcome.school_reply is Reply.PENDING:
-                waiting.append((User.school_id == school_id, f"{base}/outcomes"))
+                waiting.append((User.school_id == school_id, public_url("/outcomes")))
             if outcome.employer_reply is Reply.PENDING:
-                waiting.append((User.employer_id == placement.employer_id, f"{base}/matches"))
+                waiting.append((User.employer_id == placement.employer_id, public_url("/matches")))
             for condition, link in waiting:
                 body = f"Hello,\n\nAn offer for {placement.title} is waiting for your answer.\n\n{link}\n"
                 for address in await addresses_of(db, condition):

@@ -22,8 +22,7 @@ from matching.runs import PupilResult, pupil_results
 from placements.accounts.models import User
 from placements.audit.services import record
 from placements.clock import now, today
-from placements.notifications.services import addresses_of, queue_email
-from placements.settings import get_settings
+from placements.notifications.services import addresses_of, public_url, queue_email
 from schools.models import Pupil
 from schools.queries import has_current_consent
 
@@ -150,7 +149,6 @@ async def _tell_schools_and_employers(
     db: AsyncSession, changes: dict[UUID, PupilResult], round_name: str
 ) -> None:
     """One email per school and per employer with counts and a link: no pupil's details leave the service."""
-    base = get_settings().base_url
     school_of = dict(
         (await db.execute(select(Pupil.id, Pupil.school_id).where(Pupil.id.in_(list(changes))))).all()
     )
@@ -163,7 +161,8 @@ async def _tell_schools_and_employers(
                 subject=f"{round_name}: matching results for your pupils",
                 body=(
                     f"Hello,\n\nResults are published for {count} of your school's pupils. See each pupil's "
-                    f"outcome, and accept or decline offers on their behalf, at:\n\n{base}/outcomes\n"
+                    "outcome, and accept or decline offers on their behalf, at:\n\n"
+                    f"{public_url('/outcomes')}\n"
                 ),
             )
     employer_of = dict(
@@ -182,5 +181,6 @@ async def _tell_schools_and_employers(
                 db,
                 to=address,
                 subject=f"{round_name}: {count} pupil{'s' if count > 1 else ''} matched to your placements",
-                body=f"Hello,\n\nPlease confirm or decline each match in time at:\n\n{base}/matches\n",
+                body="Hello,\n\nPlease confirm or decline each match in time at:\n\n"
+                f"{public_url('/matches')}\n",
             )
