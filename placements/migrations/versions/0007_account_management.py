@@ -1,15 +1,15 @@
 """account management: organisation admins who manage colleagues, and an epoch that ends sessions
 
-Revision ID: 0006_account_management
-Revises: 0005_follow_up
+Revision ID: 0007_account_management
+Revises: 0006_reliable_jobs
 Create Date: 2026-12-02 13:30:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_account_management"
-down_revision = "0005_follow_up"
+revision = "0007_account_management"
+down_revision = "0006_reliable_jobs"
 branch_labels = None
 depends_on = None
 
