@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import User
 from placements.clock import now
-from placements.settings import Settings, get_settings
+from placements.settings import Settings
 
 SESSION_STORE = "sessions"
 ROTATE = "placements.rotate_session"
@@ -88,15 +88,14 @@ def start_session(connection: ASGIConnection[Any, Any, Any, Any], user: User) ->
     )
 
 
-def session_is_current(session: dict[str, Any], user: User) -> bool:
-    """Whether a session of `user` may still be used: started within the absolute lifetime, and
+def session_is_current(session: dict[str, Any], user: User, *, lifetime: int) -> bool:
+    """Whether a session of `user` may still be used: started less than `lifetime` seconds ago, and
     since the user's sessions were last ended."""
     try:
         signed_in_at = datetime.fromisoformat(session["signed_in_at"])
     except (KeyError, TypeError, ValueError):
         return False  # from before sessions had a start: counts as over
-    lifetime = timedelta(seconds=get_settings().session_lifetime)
-    return session.get("epoch") == user.session_epoch and now() < signed_in_at + lifetime
+    return session.get("epoch") == user.session_epoch and now() < signed_in_at + timedelta(seconds=lifetime)
 
 
 async def _retrieve_user(
@@ -111,7 +110,8 @@ async def _retrieve_user(
         user = await db.get(User, UUID(user_id))
     except ValueError:
         user = None
-    if user is None or not user.is_active or not session_is_current(session, user):
+    lifetime = connection.app.state["placements.settings"].session_lifetime
+    if user is None or not user.is_active or not session_is_current(session, user, lifetime=lifetime):
         # The request ends here (401), before the transaction middleware: end the read, or deleting
         # the stored session below would wait on SQLite's lock held by this very request.
         await db.rollback()

@@ -37,7 +37,7 @@ class Limit:
     actions: tuple[str, ...]
     most: int
     window: timedelta
-    message: str
+    message: str = ""  # for the person refused; a limit that must not show (`reached`) has none
 
 
 def seconds_until(moment: datetime) -> int:

@@ -46,10 +46,10 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
-def refused_for_now(template: str, values: dict[str, str], exc: TooMany, *, field: str = "email") -> Template:
-    """The form again, with why it must wait (429 and Retry-After, as the API answers)."""
+def refused_for_now(template: str, values: dict[str, str], exc: TooMany) -> Template:
+    """The email form again, with why it must wait (429 and Retry-After, as the API answers)."""
     errors = FormErrors()
-    errors.add(field, str(exc.detail))
+    errors.add("email", str(exc.detail))
     return Template(
         template_name=template,
         context={"values": values, "errors": errors},

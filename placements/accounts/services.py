@@ -39,7 +39,6 @@ EMAILS_TO_ONE_ADDRESS = Limit(
     ),
     most=3,
     window=timedelta(hours=1),
-    message="",  # never shown: the answer stays the same, the email is just not sent
 )
 RESETS_PER_CLIENT = Limit(
     ("password_reset_requested", "password_reset_unsent"),
