@@ -4,12 +4,15 @@ Each request's database session carries a `ReadLog`. Pupil rows loaded as object
 automatically (`audit_reads_of`, registered by the domain that owns them); a query that selects
 pupils' columns instead notes their ids itself (`note_reads`). When the response starts, the
 middleware writes one entry naming every pupil the request read, in the request's own
-transaction. A signed-in request refused with 403 or 404 (another school's or employer's ids
-among them) leaves one entry too, kept although the request's other writes are undone.
+transaction: everything it loaded, so a page showing part of what it loaded names all of it,
+which errs on the side of saying too much. A signed-in request refused with 403 or 404
+(another school's or employer's ids among them) leaves one entry too, kept although the
+request's other writes are undone.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +25,8 @@ from sqlalchemy.orm import QueryContext
 
 from placements.accounts.models import User
 from placements.audit.services import record
+
+log = logging.getLogger(__name__)
 
 READ_LOG = "placements.read_log"
 REFUSED = frozenset({403, 404})
@@ -39,18 +44,18 @@ class ReadLog:
 
 def note_reads(db: AsyncSession, record_type: str, ids: Iterable[object]) -> None:
     """Note that this request showed these records (nothing outside a request: jobs read for no one)."""
-    log = db.sync_session.info.get(READ_LOG)
-    if log is not None:
-        log.note(record_type, ids)
+    reads = db.sync_session.info.get(READ_LOG)
+    if reads is not None:
+        reads.note(record_type, ids)
 
 
 def audit_reads_of(model: type[Any], record_type: str) -> None:
     """Note every `model` row a request loads as an object."""
 
     def loaded(target: Any, context: QueryContext) -> None:
-        log = context.session.info.get(READ_LOG)
-        if log is not None:
-            log.note(record_type, [target.id])
+        reads = context.session.info.get(READ_LOG)
+        if reads is not None:
+            reads.note(record_type, [target.id])
 
     event.listen(model, "load", loaded)
 
@@ -66,13 +71,13 @@ def _middleware(app: ASGIApp, alchemy: SQLAlchemyAsyncConfig) -> ASGIApp:
             await app(scope, receive, send)
             return
         db = alchemy.provide_session(scope["app"].state, scope)
-        log = db.sync_session.info[READ_LOG] = ReadLog()
+        reads = db.sync_session.info[READ_LOG] = ReadLog()
 
         async def send_with_audit(message: Message) -> None:
             if message["type"] == "http.response.start":
                 user = scope.get("user")
                 if isinstance(user, User):
-                    await _write(db, scope, user, message["status"], log)
+                    await _write(db, scope, user, message["status"], reads)
             await send(message)
 
         await app(scope, receive, send_with_audit)
@@ -80,11 +85,11 @@ def _middleware(app: ASGIApp, alchemy: SQLAlchemyAsyncConfig) -> ASGIApp:
     return middleware
 
 
-async def _write(db: AsyncSession, scope: Scope, user: User, status: int, log: ReadLog) -> None:
+async def _write(db: AsyncSession, scope: Scope, user: User, status: int, reads: ReadLog) -> None:
     actor, ip = user, scope["client"][0] if scope.get("client") else None
     where = {"method": scope["method"], "path": scope["path"]}
     if status < 400:
-        for record_type, ids in sorted(log.ids.items()):
+        for record_type, ids in sorted(reads.ids.items()):
             await record(
                 db,
                 actor=actor,
@@ -100,15 +105,20 @@ async def _write(db: AsyncSession, scope: Scope, user: User, status: int, log: R
         # Undone now rather than by the transaction middleware a moment later, so that only the
         # entry saying what was refused is committed. The user's row expires with the rollback.
         actor_id, actor_email = user.id, user.email
-        await db.rollback()
-        entry = await record(
-            db,
-            actor=None,
-            action="access_refused",
-            ip_address=ip,
-            actor_label=actor_email,
-            status=status,
-            **where,
-        )
-        entry.actor_id = actor_id
-        await db.commit()
+        try:
+            await db.rollback()
+            entry = await record(
+                db,
+                actor=None,
+                action="access_refused",
+                ip_address=ip,
+                actor_label=actor_email,
+                status=status,
+                **where,
+            )
+            entry.actor_id = actor_id
+            await db.commit()
+        except Exception:
+            # The refusal stands whether or not it could be written down (the database may be gone).
+            log.exception("could not audit a refused %s %s", scope["method"], scope["path"])
+            await db.rollback()
