@@ -24,7 +24,6 @@ import hashlib
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
-import scipy
 
 from matching.solver.eligibility import OK, REASONS, Graph, build_graph
 from matching.solver.explain import blocking_pairs, explanations
@@ -53,12 +52,18 @@ __all__ = [
 ]
 
 
-def solver_name() -> str:
+def _version(package: str) -> str:
     try:
-        ours = version("placements")
+        return version(package)
     except PackageNotFoundError:
-        ours = "unknown"
-    return f"placements {ours} (scipy {scipy.__version__})"
+        return "unknown"
+
+
+def solver_name() -> str:
+    """Our version and those of the libraries an answer can depend on (ties among equal
+    optima are broken by their arithmetic)."""
+    libraries = ", ".join(f"{name} {_version(name)}" for name in ("numpy", "scipy", "highspy"))
+    return f"placements {_version('placements')} ({libraries})"
 
 
 def with_overrides(inst: Instance, *, mode: str | None = None, seed: int | None = None) -> Instance:

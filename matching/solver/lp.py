@@ -5,18 +5,20 @@ linprog always starts from scratch. After unlisted edges join the restricted pro
 components merge into one LP of nearly every pupil, which from scratch takes several
 times longer than from the bases the smaller LPs ended with: those bases, with the new
 columns at zero, are still primal feasible, and only the new columns need pivoting in.
-scipy ships HiGHS' own Python bindings (the module linprog itself calls), which take a
-basis and let an LP grow by columns and rows between runs; they are scipy's private
-module, so this file is the only place that touches it. HiGHS lets go of the
-interpreter while it runs, so independent LPs can run in threads side by side.
+HiGHS' own Python package, highspy, takes a basis and lets an LP grow by columns and rows
+between runs. Its plain binding class (`highspy._Highs`, exported beside `Highs`) is used
+rather than `highspy.Highs`: that wrapper registers its callbacks before any option can
+be set, and so prints HiGHS' banner on standard output, where `placements solve` writes
+its result. HiGHS lets go of the interpreter while it runs, so independent LPs can run in
+threads side by side.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import highspy
 import numpy as np
-import scipy.optimize._highspy._core as highs
 import scipy.sparse as sp
 
 # HighsBasisStatus values: columns sit at their lower bound or are basic; a row's slack
@@ -25,8 +27,8 @@ LOWER, BASIC, UPPER = 0, 1, 2
 UNKNOWN = -1
 DUAL_SIMPLEX, PRIMAL_SIMPLEX = 1, 4
 CHOOSE, DEVEX = -1, 1
-COLUMN_WISE, MINIMISE = int(highs.MatrixFormat.kColwise), int(highs.ObjSense.kMinimize)
-_STATUS = [highs.HighsBasisStatus(s) for s in range(3)]
+COLUMN_WISE, MINIMISE = highspy.MatrixFormat.kColwise, highspy.ObjSense.kMinimize
+_STATUS = [highspy.HighsBasisStatus(s) for s in range(3)]
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Model:
         """The starting basis (col_zero: the columns at zero in the point it stands for)
         is a guess: HiGHS repairs a singular one itself."""
         self.n_rows, self.n_cols = a.shape
-        self.highs = highs._Highs()
+        self.highs = highspy._Highs()
         self.highs.setOptionValue("output_flag", False)
         # Presolve finds little to remove in these networks and costs a third of the time.
         self.highs.setOptionValue("presolve", "off")
@@ -94,11 +96,11 @@ class Model:
             a.data,
             np.zeros(self.n_cols, dtype=np.int32),
         )
-        self.ok = status == highs.HighsStatus.kOk
+        self.ok = status == highspy.HighsStatus.kOk
         col_status, row_status = col_status.copy(), row_status.copy()
         self.warm = bool((col_status == BASIC).any()) and _balanced(col_status, row_status, col_zero)
         if self.ok and self.warm:
-            basis = highs.HighsBasis()
+            basis = highspy.HighsBasis()
             basis.col_status = [_STATUS[s] for s in col_status.tolist()]
             basis.row_status = [_STATUS[s] for s in row_status.tolist()]
             basis.valid = True
@@ -120,7 +122,7 @@ class Model:
                     cols.indices.astype(np.int32),
                     cols.data,
                 )
-                == highs.HighsStatus.kOk
+                == highspy.HighsStatus.kOk
             )
         if b.size:
             self.ok &= (
@@ -133,7 +135,7 @@ class Model:
                     rows.indices.astype(np.int32),
                     rows.data,
                 )
-                == highs.HighsStatus.kOk
+                == highspy.HighsStatus.kOk
             )
         self.n_cols += c.size
         self.n_rows += b.size
@@ -152,7 +154,7 @@ class Model:
         weights = DEVEX if self.warm else CHOOSE
         self.highs.setOptionValue("simplex_dual_edge_weight_strategy", weights)
         self.highs.run()
-        if self.highs.getModelStatus() != highs.HighsModelStatus.kOptimal:
+        if self.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         # Later runs start from where this one ended.
         self.warm = True

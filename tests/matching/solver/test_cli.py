@@ -68,7 +68,7 @@ def test_solve_to_stdout_and_file(tmp_path: Path) -> None:
     result = json.loads(out.stdout)
     check_result(EXAMPLE, result)
     assert result["input_sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
-    assert result["solver"].startswith("placements ") and "(scipy " in result["solver"]
+    assert result["solver"].startswith("placements ") and "highspy " in result["solver"]
     # S1 weighs double, yet S1 on choice 2 (cost 2 x 4) with S4 on P1 (1) beats S1 on P1 (2)
     # with S4 unplaced (10000).
     assert result["explanations"] == {
