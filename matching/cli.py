@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import sys
 from typing import NoReturn
 
@@ -18,12 +19,26 @@ from matching.solver import (
     solve_instance,
     with_overrides,
 )
-from matching.solver.instance import MAX_BYTES, MODES
+from matching.solver.fields import MAX_BYTES
+from matching.solver.instance import MAX_SEED, MODES
 
 
 def _fail(message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(2)
+
+
+def _whole(text: str | None) -> int | None:
+    """The option's integer, read here rather than by click, which fails with a usage text
+    (and Python with a traceback past 4,300 digits); one too long to be a seed reads as
+    MAX_SEED + 1, so that the seed's own range check names the problem."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"[+-]?[0-9]+", text):
+        _fail(f"--seed must be a whole number, not {text[:40]!r}")
+    if len(text.lstrip("+-").lstrip("0")) > len(str(MAX_SEED)):
+        return MAX_SEED + 1
+    return int(text)
 
 
 def _read(path: str) -> bytes:
@@ -40,13 +55,13 @@ def _read(path: str) -> bytes:
 @click.argument("instance", type=click.Path(dir_okay=False))
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the result here, not stdout.")
 @click.option("--mode", type=click.Choice(MODES), help="Override the instance's policy mode.")
-@click.option("--seed", type=click.IntRange(min=0), help="Override the instance's policy seed.")
+@click.option("--seed", help="Override the instance's policy seed (0 to 2^63 - 1).")
 @click.option("--explain", "pupil", metavar="PUPIL", help="Print one pupil's outcome and why.")
-def solve(instance: str, output: str | None, mode: str | None, seed: int | None, pupil: str | None) -> None:
+def solve(instance: str, output: str | None, mode: str | None, seed: str | None, pupil: str | None) -> None:
     """Solve a matching INSTANCE file (see the matching format)."""
     data = _read(instance)
     try:
-        inst = with_overrides(load_instance(data), mode=mode, seed=seed)
+        inst = with_overrides(load_instance(data), mode=mode, seed=_whole(seed))
         if pupil is not None and pupil not in inst.pupil_ids:
             _fail(f"pupil {pupil} is not in the instance")
         result = solve_instance(inst, input_sha256=hashlib.sha256(data).hexdigest())

@@ -27,7 +27,7 @@ import numpy as np
 
 from matching.solver.eligibility import OK, REASONS, Graph, build_graph
 from matching.solver.explain import blocking_pairs, explanations
-from matching.solver.instance import MODES, Instance, InstanceError, load_instance
+from matching.solver.instance import MAX_SEED, MODES, Instance, InstanceError, load_instance
 from matching.solver.metrics import metrics
 from matching.solver.optimal import SolverError, solve_optimal
 from matching.solver.result import Result, result_to_json
@@ -73,8 +73,8 @@ def with_overrides(inst: Instance, *, mode: str | None = None, seed: int | None 
             raise InstanceError(f"mode must be one of {', '.join(MODES)}")
         changes["mode"] = mode
     if seed is not None:
-        if seed < 0:
-            raise InstanceError("seed must be a whole number >= 0")
+        if not 0 <= seed <= MAX_SEED:
+            raise InstanceError(f"seed must be a whole number between 0 and {MAX_SEED}")
         changes["seed"] = seed
     if not changes:
         return inst

@@ -6,19 +6,31 @@ and the lottery, depends only on the content of the instance and never on its la
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from matching.solver.fields import (
+    MAX_COUNT,
+    InstanceError,
+    coordinates,
+    flag,
+    is_int,
+    optional_number,
+    parse_json,
+    record,
+    record_id,
+    string_list,
+    whole_number,
+)
+
 FORMAT = "placements-instance/1"
-MAX_BYTES = 512 * 1024 * 1024
 # Bounds keep every cost product exact in int64 and float64 (< 2**53).
-MAX_COUNT = 10**9
 MAX_COST = 10**9
 MAX_WEIGHT = 10**5
+MAX_SEED = 2**63 - 1
 EARTH_RADIUS_KM = 6371.0088
 NO_YEAR = -(2**62)
 
@@ -57,10 +69,6 @@ PUPIL_KEYS = {
     "open_to_other",
 }
 TOP_KEYS = {"format", "policy", "placements", "pupils", "placement_rankings", "fixed", "forbidden"}
-
-
-class InstanceError(ValueError):
-    """The instance breaks the matching format; the message is one line naming the record."""
 
 
 @dataclass(frozen=True)
@@ -141,122 +149,15 @@ class Instance:
         return self.policy.max_per_school is not None or bool((self.placement_cap >= 0).any())
 
 
-# --- JSON parsing -----------------------------------------------------------------------
-
-
-def _reject_constant(name: str) -> Any:
-    raise InstanceError(f"invalid JSON: {name} is not a number")
-
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise InstanceError(f"invalid JSON: duplicate key {key!r}")
-            seen.add(key)
-    return obj
-
-
-def parse_json(data: bytes) -> Any:
-    if len(data) > MAX_BYTES:
-        raise InstanceError(f"instance is larger than {MAX_BYTES // (1024 * 1024)} MB")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InstanceError(f"invalid JSON: not UTF-8 (byte {exc.start})") from None
-    try:
-        return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
-    except json.JSONDecodeError as exc:
-        raise InstanceError(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except RecursionError:
-        raise InstanceError("invalid JSON: nested too deeply") from None
-
-
-# --- field checks -------------------------------------------------------------------------
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value: Any) -> bool:
-    return (_is_int(value) or isinstance(value, float)) and math.isfinite(value)
-
-
-def _int(where: str, name: str, value: Any, *, low: int | None = 0, high: int = MAX_COUNT) -> int:
-    if _is_int(value) and (low is None or value >= low) and abs(value) > high:
-        raise InstanceError(f"{where}: {name} must be at most {high}")
-    if not _is_int(value) or (low is not None and value < low):
-        bound = f">= {low}" if low is not None else f"between {-high} and {high}"
-        if low is not None and high < MAX_COUNT:
-            bound = f"between {low} and {high}"
-        raise InstanceError(f"{where}: {name} must be a whole number {bound}")
-    return value
-
-
-def _opt_number(where: str, name: str, value: Any) -> float | None:
-    if value is None:
-        return None
-    if not _is_number(value) or value < 0:
-        raise InstanceError(f"{where}: {name} must be a number >= 0 or null")
-    return float(value)
-
-
-def _id(where: str, value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise InstanceError(f"{where}: id must be a non-empty string")
-    return value
-
-
-def _record(where: str, value: Any, allowed: set[str], required: tuple[str, ...]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InstanceError(f"{where}: must be an object")
-    for key in sorted(value.keys() - allowed):
-        raise InstanceError(f"{where}: unknown key {key!r}")
-    for key in required:
-        if key not in value:
-            raise InstanceError(f"{where}: {key} is missing")
-    return value
-
-
-def _coords(where: str, rec: dict[str, Any]) -> tuple[float, float]:
-    lat, lon = rec.get("lat"), rec.get("lon")
-    if lat is None and lon is None:
-        return math.nan, math.nan
-    if lat is None or lon is None:
-        raise InstanceError(f"{where}: lat and lon must be given together")
-    if not _is_number(lat) or not -90 <= lat <= 90:
-        raise InstanceError(f"{where}: lat must be a number between -90 and 90")
-    if not _is_number(lon) or not -180 <= lon <= 180:
-        raise InstanceError(f"{where}: lon must be a number between -180 and 180")
-    return float(lat), float(lon)
-
-
-def _bool(where: str, name: str, value: Any) -> bool:
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise InstanceError(f"{where}: {name} must be true or false")
-    return value
-
-
-def _str_list(where: str, name: str, value: Any) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise InstanceError(f"{where}: {name} must be a list of non-empty strings")
-    return value
-
-
 def _parse_policy(raw: Any) -> Policy:
     if raw is None:
         raw = {}
-    raw = _record("policy", raw, set(POLICY_DEFAULTS), ())
+    raw = record("policy", raw, set(POLICY_DEFAULTS), ())
     p = {**POLICY_DEFAULTS, **raw}
     if p["mode"] not in MODES:
         raise InstanceError('policy: mode must be "optimal" or "stable"')
     costs = p["rank_costs"]
-    if not isinstance(costs, list) or not costs or not all(_is_int(c) and 0 <= c <= MAX_COST for c in costs):
+    if not isinstance(costs, list) or not costs or not all(is_int(c) and 0 <= c <= MAX_COST for c in costs):
         raise InstanceError(
             f"policy: rank_costs must be a non-empty list of whole numbers between 0 and {MAX_COST}"
         )
@@ -264,12 +165,16 @@ def _parse_policy(raw: Any) -> Policy:
     return Policy(
         mode=p["mode"],
         rank_costs=tuple(costs),
-        unlisted_cost=_int("policy", "unlisted_cost", p["unlisted_cost"], low=None, high=MAX_COST),
-        unassigned_cost=_int("policy", "unassigned_cost", p["unassigned_cost"], low=None, high=MAX_COST),
-        priority_weight=_int("policy", "priority_weight", p["priority_weight"], low=None, high=MAX_WEIGHT),
-        max_travel_km=_opt_number("policy", "max_travel_km", p["max_travel_km"]),
-        max_per_school=None if cap is None else _int("policy", "max_per_school", cap),
-        seed=_int("policy", "seed", p["seed"], high=2**63 - 1),
+        unlisted_cost=whole_number("policy", "unlisted_cost", p["unlisted_cost"], low=None, high=MAX_COST),
+        unassigned_cost=whole_number(
+            "policy", "unassigned_cost", p["unassigned_cost"], low=None, high=MAX_COST
+        ),
+        priority_weight=whole_number(
+            "policy", "priority_weight", p["priority_weight"], low=None, high=MAX_WEIGHT
+        ),
+        max_travel_km=optional_number("policy", "max_travel_km", p["max_travel_km"]),
+        max_per_school=None if cap is None else whole_number("policy", "max_per_school", cap),
+        seed=whole_number("policy", "seed", p["seed"], high=MAX_SEED),
     )
 
 
@@ -302,23 +207,23 @@ def _parse_placements(raw: Any, policy: Policy) -> tuple[list[dict[str, Any]], d
         where = f"placement #{n}"
         if isinstance(rec, dict) and isinstance(rec.get("id"), str) and rec["id"]:
             where = f"placement {rec['id']}"
-        rec = _record(where, rec, PLACEMENT_KEYS, ("id", "capacity"))
-        pid = _id(where, rec["id"])
+        rec = record(where, rec, PLACEMENT_KEYS, ("id", "capacity"))
+        pid = record_id(where, rec["id"])
         if pid in seen:
             raise InstanceError(f"{where}: id is used twice")
         seen.add(pid)
-        capacity = _int(where, "capacity", rec["capacity"])
+        capacity = whole_number(where, "capacity", rec["capacity"])
         if "employer" in rec and rec["employer"] is not None and not isinstance(rec["employer"], str):
             raise InstanceError(f"{where}: employer must be a string")
-        lat, lon = _coords(where, rec)
+        lat, lon = coordinates(where, rec)
         years = rec.get("year_groups")
         if years is not None and (
-            not isinstance(years, list) or not all(_is_int(y) and abs(y) <= MAX_COUNT for y in years)
+            not isinstance(years, list) or not all(is_int(y) and abs(y) <= MAX_COUNT for y in years)
         ):
             raise InstanceError(f"{where}: year_groups must be a list of whole numbers")
         weeks = rec.get("weeks")
         if weeks is not None:
-            _str_list(where, "weeks", weeks)
+            string_list(where, "weeks", weeks)
         cap = rec.get("max_per_school")
         records.append(
             {
@@ -326,10 +231,10 @@ def _parse_placements(raw: Any, policy: Policy) -> tuple[list[dict[str, Any]], d
                 "capacity": capacity,
                 "lat": lat,
                 "lon": lon,
-                "remote": _bool(where, "remote", rec.get("remote")),
+                "remote": flag(where, "remote", rec.get("remote")),
                 "year_groups": years,
                 "weeks": weeks,
-                "max_per_school": -1 if cap is None else _int(where, "max_per_school", cap),
+                "max_per_school": -1 if cap is None else whole_number(where, "max_per_school", cap),
             }
         )
     records.sort(key=lambda r: r["id"])
@@ -436,8 +341,8 @@ def _parse_pupils(raw: Any, placement_index: dict[str, int]) -> tuple[list[dict[
         where = f"pupil #{n}"
         if isinstance(rec, dict) and isinstance(rec.get("id"), str) and rec["id"]:
             where = f"pupil {rec['id']}"
-        rec = _record(where, rec, PUPIL_KEYS, ("id", "school", "preferences"))
-        pid = _id(where, rec["id"])
+        rec = record(where, rec, PUPIL_KEYS, ("id", "school", "preferences"))
+        pid = record_id(where, rec["id"])
         if pid in seen:
             raise InstanceError(f"{where}: id is used twice")
         seen.add(pid)
@@ -445,11 +350,11 @@ def _parse_pupils(raw: Any, placement_index: dict[str, int]) -> tuple[list[dict[
         if not isinstance(school, str) or not school:
             raise InstanceError(f"{where}: school must be a non-empty string")
         year = rec.get("year_group")
-        if year is not None and (not _is_int(year) or abs(year) > MAX_COUNT):
+        if year is not None and (not is_int(year) or abs(year) > MAX_COUNT):
             raise InstanceError(f"{where}: year_group must be a whole number")
-        lat, lon = _coords(where, rec)
-        max_km = _opt_number(where, "max_travel_km", rec.get("max_travel_km"))
-        priority = _int(
+        lat, lon = coordinates(where, rec)
+        max_km = optional_number(where, "max_travel_km", rec.get("max_travel_km"))
+        priority = whole_number(
             where,
             "priority",
             rec.get("priority", 0) if rec.get("priority") is not None else 0,
@@ -457,7 +362,7 @@ def _parse_pupils(raw: Any, placement_index: dict[str, int]) -> tuple[list[dict[
         )
         weeks = rec.get("weeks")
         if weeks is not None:
-            _str_list(where, "weeks", weeks)
+            string_list(where, "weeks", weeks)
         prefs = rec["preferences"]
         if not isinstance(prefs, list):
             raise InstanceError(f"{where}: preferences must be a list of placement ids")
@@ -483,7 +388,7 @@ def _parse_pupils(raw: Any, placement_index: dict[str, int]) -> tuple[list[dict[
                 "priority": priority,
                 "weeks": weeks,
                 "preferences": pref_idx,
-                "open_to_other": _bool(where, "open_to_other", rec.get("open_to_other")),
+                "open_to_other": flag(where, "open_to_other", rec.get("open_to_other")),
             }
         )
     records.sort(key=lambda r: r["id"])
@@ -500,7 +405,7 @@ def _parse_pairs(
     ps, qs = [], []
     for n, rec in enumerate(raw, start=1):
         where = f"{name} #{n}"
-        rec = _record(where, rec, {"pupil", "placement"}, ("pupil", "placement"))
+        rec = record(where, rec, {"pupil", "placement"}, ("pupil", "placement"))
         p, q = rec["pupil"], rec["placement"]
         if not isinstance(p, str) or p not in pupils:
             raise InstanceError(f"{name}: pupil {p} is not a known pupil")

@@ -128,6 +128,9 @@ def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         json.dumps(
             {**EXAMPLE, "pupils": [{"id": "S7", "school": "A", "preferences": ["P1"] * 2_000_000}]}
         ).encode(),
+        # Longer than Python reads as an integer by default (4,300 digits).
+        json.dumps(EXAMPLE).replace('"capacity": 1', '"capacity": ' + "9" * 5000, 1).encode(),
+        json.dumps(EXAMPLE).replace('"seed": 3', '"seed": ' + "1" * 4301, 1).encode(),
     ],
 )
 def test_invalid_file_exit_2_one_line(tmp_path: Path, data: bytes) -> None:
@@ -138,6 +141,38 @@ def test_invalid_file_exit_2_one_line(tmp_path: Path, data: bytes) -> None:
     assert len(lines) == 1 and "Traceback" not in lines[0]
     assert lines[0].startswith(f"error: {path}: ")
     assert proc.stdout == b""
+
+
+def test_number_too_long_names_where(tmp_path: Path) -> None:
+    path = write(tmp_path, b'{"format": "placements-instance/1",\n "policy": {"seed": ' + b"7" * 4400 + b"}}")
+    proc = run_cli(str(path))
+    assert proc.returncode == 2
+    assert (
+        proc.stderr.decode()
+        == f"error: {path}: invalid JSON: a number has more than 4300 digits at line 2 column 21\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("seed", "message"),
+    [
+        (str(2**63), "seed must be a whole number between 0 and 9223372036854775807"),
+        ("9" * 5000, "seed must be a whole number between 0 and 9223372036854775807"),
+        ("-1", "seed must be a whole number between 0 and 9223372036854775807"),
+    ],
+)
+def test_seed_out_of_range_exit_2_one_line(tmp_path: Path, seed: str, message: str) -> None:
+    path = write(tmp_path, EXAMPLE)
+    proc = run_cli(str(path), f"--seed={seed}")
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == f"error: {path}: {message}\n"
+    assert proc.stdout == b""
+
+
+def test_largest_seed_is_accepted(tmp_path: Path) -> None:
+    path = write(tmp_path, EXAMPLE)
+    out = CliRunner().invoke(solve, [str(path), "--seed", str(2**63 - 1), "--mode", "stable"])
+    assert out.exit_code == 0 and json.loads(out.stdout)["seed"] == 2**63 - 1
 
 
 def test_missing_file_exit_2(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from matching.solver import InstanceError, load_instance, solve_bytes
-from matching.solver.instance import MAX_BYTES
+from matching.solver.fields import MAX_BYTES
 
 
 def base() -> dict[str, Any]:
@@ -186,7 +186,7 @@ def test_invalid_json(data: bytes, message: str) -> None:
 
 
 def test_too_large(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("matching.solver.instance.MAX_BYTES", 10)
+    monkeypatch.setattr("matching.solver.fields.MAX_BYTES", 10)
     with pytest.raises(InstanceError, match="larger than"):
         load_instance(b"{" + b" " * 20 + b"}")
     assert MAX_BYTES == 512 * 1024 * 1024
