@@ -22,14 +22,14 @@ are worth an edge) and solve a restricted problem, then price the edges left out
    to it and carry on from where it stopped, instead of building it again;
 4. an integer optimality certificate checks the whole restricted problem: integral
    primal and duals, non-negative reduced costs and complementary slackness;
-5. unlisted edges are priced with those duals. A pupil whose dual is at least its gain
-   from any unlisted placement can gain nothing (placement duals are >= 0), so only the
-   others' unlisted edges are built, only into placements of dual below that
-   difference, and only those already negative before the group duals are priced in
-   full. The most negative of them (a few per pupil, and a few per
-   unit of a placement's room, so that crowds of interchangeable unplaced pupils do not
-   flood the LP) join the restricted problem, only the components they touch are solved
-   again, and we repeat.
+5. unlisted edges are priced with those duals, by compatibility class (`pricing`): a
+   pupil whose dual is at least its gain from any unlisted placement can gain nothing
+   (placement duals are >= 0); each other pupil's few cheapest unlisted placements are
+   read from its class's order of placements by dual, and from the k-d tree only where
+   its travel limit binds. Those of negative reduced cost (at most a few per unit of a
+   placement's room, so that crowds of interchangeable unplaced pupils do not flood the
+   LP) join the restricted problem, only the components they touch are solved again,
+   and we repeat.
    When no reduced cost is negative, the certificate of the restricted problem holds for
    the full graph: the assignment is optimal;
 6. when very few pupils gain columns in a round, `repair` re-optimises by shortest paths
@@ -50,8 +50,9 @@ from scipy.sparse.csgraph import connected_components
 
 from matching.solver import lp
 from matching.solver.assignment import solve_small
-from matching.solver.eligibility import Graph, UnlistedEdges
+from matching.solver.eligibility import Graph
 from matching.solver.instance import Instance
+from matching.solver.pricing import UnlistedPricing
 from matching.solver.repair import repair
 from matching.solver.rooms import Rooms, lookup
 
@@ -76,12 +77,6 @@ REPAIR_PUPILS = 20
 # dual's 18,600; 5,300 new of 220,000, 1.1 s against 1.5 s); with many new ones the
 # dual simplex does far better (34,000 new of 370,000: 1.5 s against 45 s).
 PRIMAL_FRESH_SHARE = 0.03
-# Unlisted edges are asked for into the BAND_FIRST placements of least dual, or
-# BAND_GROWTH times more, ...; whether a pupil has one at all, of every STRIDE_FIRST-th
-# placement, then BAND_GROWTH times more densely.
-BAND_FIRST = 1024
-BAND_GROWTH = 2
-STRIDE_FIRST = 64
 
 
 class SolverError(RuntimeError):
@@ -402,91 +397,27 @@ class _Restricted:
         return lookup(keys, self.zg[has][first], key, 0)
 
 
-class _Unlisted:
-    """Eligible unlisted edges with room, asked for only where they can matter: a
-    national round has millions, nearly all of them into placements whose dual already
-    prices them out."""
-
-    def __init__(self, inst: Instance, rooms: Rooms) -> None:
-        self.source = UnlistedEdges(inst)
-        self.rooms = rooms
-        self.order = np.arange(inst.n_placements)
-
-    def edges(self, pupils: np.ndarray, places: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        p, q = self.source.for_pupils(pupils, places)
-        rooms = self.rooms
-        usable = (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
-        return p[usable], q[usable]
-
-    def cheaper(self, pupils: np.ndarray, bound: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The edges of each pupil into placements whose dual z is below the pupil's
-        bound (and a few more). Placements by rising dual, in prefixes growing
-        BAND_GROWTH-fold: each pupil asks the shortest prefix holding all it needs."""
-        by_dual = np.lexsort((self.order, z))
-        need = np.searchsorted(z[by_dual], bound)
-        sizes = [BAND_FIRST]
-        while sizes[-1] < z.size:
-            sizes.append(sizes[-1] * BAND_GROWTH)
-        band = np.searchsorted(np.minimum(sizes, z.size), need)
-        p, q = [], []
-        for k, size in enumerate(sizes):
-            asking = pupils[band == k]
-            if asking.size:
-                bp, bq = self.edges(asking, np.sort(by_dual[:size]))
-                p.append(bp)
-                q.append(bq)
-        if not p:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        return np.concatenate(p), np.concatenate(q)
-
-    def any_for(self, pupils: np.ndarray) -> np.ndarray:
-        """Which of the pupils have an eligible unlisted placement with room: asked of
-        every STRIDE-th placement first, and of all of them only for pupils with none
-        among those."""
-        found = np.zeros(pupils.size, dtype=bool)
-        stride = STRIDE_FIRST
-        while True:
-            left = pupils[~found]
-            if left.size == 0:
-                break
-            p, _ = self.edges(left, self.order[::stride])
-            found[np.isin(pupils, p)] = True
-            if stride == 1:
-                break
-            stride = max(stride // BAND_GROWTH, 1)
-        return found
-
-
 def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     """A fixed pseudo-random tie-break per (pupil, placement) pair."""
     return (q * 2654435761 + p * 40503) % 4294967291
 
 
 def _violated_unlisted(
-    restricted: _Restricted, unlisted: _Unlisted, may_want: np.ndarray, unlisted_gain: np.ndarray
+    restricted: _Restricted, unlisted: UnlistedPricing, may_want: np.ndarray, unlisted_gain: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The unlisted edges to join the restricted problem: of negative reduced cost, the
     most negative few per pupil and per placement."""
     rooms = restricted.rooms
-    # Placement duals are >= 0, so a pupil gains nothing from any unlisted placement
-    # unless its dual is below its gain, and then only from placements of dual below
-    # the difference; group duals are >= 0 too, so only those edges can be violated.
+    # Placement and group duals are >= 0, so a pupil gains nothing from any unlisted
+    # placement unless its dual is below its gain: only those pupils are priced.
     pupils = np.flatnonzero(may_want & (restricted.y < -unlisted_gain))
-    up, uq = unlisted.cheaper(pupils, -unlisted_gain[pupils] - restricted.y[pupils], restricted.z)
-    base = unlisted_gain[up] + restricted.y[up] + restricted.z[uq]
-    cand = np.flatnonzero(base < 0)
-    up, uq = up[cand], uq[cand]
-    reduced = base[cand] + restricted.group_dual(rooms.group_key(up, uq))
-    violated = np.flatnonzero(reduced < 0)
-    # Ties are common (every free place looks alike to an unplaced pupil) and are broken
-    # by a fixed scramble of the pair, so that neighbours spread over the free places
-    # instead of all asking for the same few and needing more rounds.
-    spread = _scramble(up, uq)
-    order = violated[np.lexsort((spread[violated], reduced[violated], up[violated]))]
-    first = np.searchsorted(up[order], up[order])
-    take = order[(np.arange(order.size) - first) < EDGES_PER_ROUND]
+    up, uq, price = unlisted.cheapest(pupils, restricted.z, EDGES_PER_ROUND, restricted.group_dual)
+    reduced = unlisted_gain[up] + restricted.y[up] + price
+    take = np.flatnonzero(reduced < 0)
     # Per placement too: only the most negative few per unit of room, so that a crowd
-    # of interchangeable unplaced pupils does not flood the LP with columns.
+    # of interchangeable unplaced pupils does not flood the LP with columns. Ties are
+    # broken by a fixed scramble of the pair, so that neighbours spread over the places.
+    spread = _scramble(up, uq)
     by_place = take[np.lexsort((spread[take], reduced[take], uq[take]))]
     first_q = np.searchsorted(uq[by_place], uq[by_place])
     limit = PER_ROOM * np.maximum(rooms.placement[uq[by_place]], 1) + PER_PLACEMENT_EXTRA
@@ -513,7 +444,7 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
         graph.cost[listed] - unassigned_cost[graph.pupil[listed]],
     )
     may_want_unlisted = free & inst.pupil_open & (unlisted_gain < 0)
-    unlisted = _Unlisted(inst, rooms) if may_want_unlisted.any() else None
+    unlisted = UnlistedPricing(inst, rooms) if may_want_unlisted.any() else None
     while True:
         if dirty.size:
             mask = np.zeros(restricted.p.size, dtype=bool)
@@ -541,5 +472,6 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
     has_unlisted = np.zeros(inst.n_pupils, dtype=bool)
     if unlisted is not None:
         waiting = np.flatnonzero(may_want_unlisted & (assign < 0))
-        has_unlisted[waiting] = unlisted.any_for(waiting)
+        priced, _, _ = unlisted.cheapest(waiting, np.zeros_like(restricted.z), 1)
+        has_unlisted[waiting] = np.isin(waiting, priced)
     return assign, has_unlisted

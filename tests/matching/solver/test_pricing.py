@@ -1,5 +1,6 @@
 """The pieces that keep a national round fast: unlisted edges asked for only into some
-placements, and LPs started from an earlier basis, each against the plain answer."""
+placements (class pricing has its own tests), and LPs started from an earlier basis,
+each against the plain answer."""
 
 from __future__ import annotations
 
@@ -12,9 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from matching.solver import load_instance, lp, optimal
+from matching.solver import load_instance, lp
 from matching.solver.eligibility import UnlistedEdges
-from matching.solver.rooms import Rooms
 
 from .strategies import instances
 
@@ -36,41 +36,6 @@ def test_unlisted_edges_into_some_placements(inst: dict[str, Any], rnd: Any) -> 
     p, q = source.for_pupils(pupils, places.astype(np.int64))
     assert pairs(p, q) == {(a, b) for a, b in everywhere if b in set(places.tolist())}
     assert list(zip(p.tolist(), q.tolist(), strict=True)) == sorted(pairs(p, q))
-
-
-@SETTINGS
-@given(instances(max_pupils=6, max_placements=5), st.randoms(use_true_random=False))
-def test_cheaper_finds_every_edge_below_the_bound(inst: dict[str, Any], rnd: Any) -> None:
-    data = load_instance(json.dumps(inst).encode())
-    unlisted = optimal._Unlisted(data, Rooms(data))
-    pupils = np.arange(data.n_pupils)
-    z = np.array([rnd.randint(0, 5) for _ in range(data.n_placements)], dtype=np.int64)
-    bound = np.array([rnd.randint(0, 6) for _ in range(data.n_pupils)], dtype=np.int64)
-    all_p, all_q = unlisted.edges(pupils)
-    wanted = {(a, b) for a, b in pairs(all_p, all_q) if z[b] < bound[a]}
-    saved = optimal.BAND_FIRST
-    try:
-        optimal.BAND_FIRST = 1
-        p, q = unlisted.cheaper(pupils, bound, z)
-    finally:
-        optimal.BAND_FIRST = saved
-    assert wanted <= pairs(p, q) <= pairs(all_p, all_q)
-
-
-@SETTINGS
-@given(instances(max_pupils=6, max_placements=5))
-def test_any_for_matches_every_edge(inst: dict[str, Any]) -> None:
-    data = load_instance(json.dumps(inst).encode())
-    unlisted = optimal._Unlisted(data, Rooms(data))
-    pupils = np.arange(data.n_pupils)
-    all_p, _ = unlisted.edges(pupils)
-    saved = optimal.STRIDE_FIRST
-    try:
-        optimal.STRIDE_FIRST = 2
-        found = unlisted.any_for(pupils)
-    finally:
-        optimal.STRIDE_FIRST = saved
-    assert found.tolist() == np.isin(pupils, all_p).tolist()
 
 
 @settings(max_examples=40, deadline=None)
