@@ -1,12 +1,23 @@
-"""Solver benchmark: our `optimal` and `stable` against OR-Tools' SimpleMinCostFlow.
+"""Solver benchmark: `placements solve` on rounds of every shape, against OR-Tools.
 
-    python benchmarks/solver.py [--sizes 500,5000,50000,100000] [--seed 1]
+    python benchmarks/solver.py [--families national,dense,handful,towns] [--sizes 500,100000]
+                                [--seed 1] [--memory-gb 8]
 
-Each measurement runs in its own subprocess so that peak memory (ru_maxrss) is its own.
-"Solve" is the algorithm on a loaded instance: for us eligibility plus optimisation
-(unlisted edges are built lazily, only where they can matter); for OR-Tools, building
-the flow network and solving it, given the full eligible graph built by our eligibility
-code (not timed). Objectives must be equal. Requires the `bench` extra (ortools).
+Families are those of `benchmarks.families`; a size is a number of pupils, with a fifth as
+many placements (the `towns` family keeps its own ratios). For each family and size:
+
+- ours: `placements solve INSTANCE -o RESULT` as its own process, wall time and peak memory
+  (ru_maxrss) of the whole process (start-up, reading, solving, explaining, writing), and the
+  solve time alone (eligibility and optimisation on a loaded instance, in a separate run);
+- OR-Tools: SimpleMinCostFlow on the full eligible graph built by our eligibility code
+  (building it is not timed, its memory is), its time and the peak memory of its process,
+  skipped with a note when the pairs it would hold would not fit the memory allowed;
+- whether the two objectives are equal, and `stable` on the same round (no school caps):
+  solve time and whole process.
+
+Nothing may pass the memory allowed: every process is watched and stopped there. The load
+average is printed beside the figures, since other work on the machine slows them.
+Requires the `bench` extra (ortools).
 """
 
 from __future__ import annotations
@@ -18,18 +29,19 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.generate import generate, to_bytes
+from benchmarks.families import FAMILIES, family
+from benchmarks.generate import to_bytes
 from matching.solver import (
     assign_pupils,
     assignment_ranks,
@@ -38,9 +50,20 @@ from matching.solver import (
     objective,
     result_to_json,
 )
-from matching.solver.eligibility import UnlistedEdges, build_graph
+from matching.solver.eligibility import UnlistedEdges, _chord, _unit_vectors, build_graph, travel_limits
 
-SIZES = {500: 200, 5000: 1500, 50000: 15000, 100000: 20000}
+SIZES = (500, 5000, 100000)
+SOLVE_ALONE_UP_TO = 5000
+TOWNS_PLACEMENTS = {500: 200, 5000: 1500, 50000: 15000, 100000: 20000}
+# Bytes an eligible pair costs the OR-Tools run (our pair arrays while building, and its
+# arcs): measured at about 150 on the towns family, taken at 400 to be safe.
+BYTES_PER_PAIR = 400
+
+
+def placements_for(name: str, pupils: int) -> int:
+    if name == "towns":
+        return TOWNS_PLACEMENTS.get(pupils, max(1, pupils * 3 // 10))
+    return max(1, pupils // 5)
 
 
 def _rss_mb() -> float:
@@ -141,93 +164,181 @@ def worker_ortools(path: str) -> dict[str, Any]:
             else inst.policy.unlisted_cost
         )
         fixed_cost += int(inst.weights[pi]) * unit_cost
-    nodes = n + m
-    adjacency = sp.coo_matrix((np.ones(p.size), (p, n + q)), shape=(nodes, nodes))
-    _, label = connected_components(adjacency, directed=False)
-    sizes = np.bincount(label)
     return {
         "solve": t1 - t0,
         "solve_mb": _peak_mb() - before,
         "peak_mb": _peak_mb(),
         "objective": int(flow.optimal_cost()) + fixed_cost,
         "edges": int(p.size),
-        "listed_edges": int(graph.pupil.size),
-        "unlisted_edges": int(up.size),
-        "components": int(sizes.size),
-        "largest_component": int(sizes.max(initial=0)),
-        "singletons": int((sizes == 1).sum()),
     }
 
 
 def worker_stable(path: str) -> dict[str, Any]:
     inst = load_instance(Path(path).read_bytes())
-    before = _rss_mb()
     t0 = time.perf_counter()
     _, assign, _ = assign_pupils(inst)
     t1 = time.perf_counter()
-    return {"solve": t1 - t0, "solve_mb": _peak_mb() - before, "assigned": int((assign >= 0).sum())}
+    return {"solve": t1 - t0, "assigned": int((assign >= 0).sum())}
 
 
-WORKERS = {"ours": worker_ours, "ortools": worker_ortools, "stable": worker_stable}
+def worker_pairs(path: str) -> dict[str, Any]:
+    """Eligible pairs the OR-Tools run would hold, counted without building them: listed
+    ones, unlisted ones by compatibility class, and for pupils with a binding travel
+    limit the spatial placements within reach (ignoring year group and weeks: an upper
+    bound)."""
+    inst = load_instance(Path(path).read_bytes())
+    source = UnlistedEdges(inst)
+    limit = travel_limits(inst)
+    limited = np.isfinite(limit) & ~np.isnan(inst.pupil_lat)
+    spatial = ~inst.remote & ~np.isnan(inst.placement_lat)
+    open_ = np.flatnonzero(inst.pupil_open)
+    if source.compatible is None:
+        per_type = np.full(source.p_type.max(initial=0) + 1, inst.n_placements)
+        plain = per_type
+    else:
+        per_type = source.compatible[:, source.q_type].sum(axis=1)
+        plain = (source.compatible[:, source.q_type] & ~spatial).sum(axis=1)
+    near = open_[limited[open_]]
+    reach = np.zeros(0, dtype=np.int64)
+    if near.size and spatial.any():
+        tree = cKDTree(_unit_vectors(inst.placement_lat[spatial], inst.placement_lon[spatial]))
+        radius = np.array([_chord(float(km)) for km in limit[near]])
+        reach = tree.query_ball_point(
+            _unit_vectors(inst.pupil_lat[near], inst.pupil_lon[near]), radius, return_length=True
+        )
+    far = open_[~limited[open_]]
+    unlisted = int(per_type[source.p_type[far]].sum() + plain[source.p_type[near]].sum() + np.sum(reach))
+    return {"pairs": int(build_graph(inst).pupil.size) + unlisted}
 
 
-def run(worker: str, path: Path) -> dict[str, Any]:
-    proc = subprocess.run(  # noqa: S603
-        [sys.executable, __file__, "--worker", worker, str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
+WORKERS = {"ours": worker_ours, "ortools": worker_ortools, "stable": worker_stable, "pairs": worker_pairs}
+
+
+def _watched(args: list[str], limit_mb: float) -> tuple[subprocess.CompletedProcess[str], float, float]:
+    """Runs a process to its end, or stops it once its memory passes the limit; returns it,
+    its wall time and its own peak memory in MB (ru_maxrss from wait4)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    output: dict[str, str] = {}
+    readers = [
+        threading.Thread(target=lambda k=k, f=f: output.__setitem__(k, f.read()), daemon=True)
+        for k, f in (("out", proc.stdout), ("err", proc.stderr))
+    ]
+    for reader in readers:
+        reader.start()
+    killed = threading.Event()
+
+    def watch() -> None:
+        status = Path(f"/proc/{proc.pid}/status")
+        while not done.is_set():
+            try:
+                lines = status.read_text().splitlines()
+            except OSError:
+                return
+            rss = next((int(x.split()[1]) for x in lines if x.startswith("VmRSS")), 0)
+            if rss / 1024 > limit_mb:
+                killed.set()
+                proc.kill()
+                return
+            time.sleep(0.05)
+
+    done = threading.Event()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    for reader in readers:
+        reader.join()
+    stderr = output.get("err", "")
+    if killed.is_set():
+        stderr = f"stopped: more than {limit_mb:.0f} MB\n" + stderr
+    return (
+        subprocess.CompletedProcess(args, proc.returncode, output.get("out", ""), stderr),
+        wall,
+        usage.ru_maxrss / 1024,
     )
+
+
+def worker(name: str, path: Path, limit_mb: float) -> dict[str, Any]:
+    proc, _, peak = _watched([sys.executable, __file__, "--worker", name, str(path)], limit_mb)
     if proc.returncode != 0:
-        raise SystemExit(f"{worker} failed on {path}:\n{proc.stderr}")
-    return json.loads(proc.stdout.splitlines()[-1])
+        raise SystemExit(f"{name} failed on {path}:\n{proc.stderr}")
+    return {**json.loads(proc.stdout.splitlines()[-1]), "peak_mb": peak}
+
+
+def solve_process(path: Path, out: Path, limit_mb: float) -> dict[str, Any]:
+    """`placements solve` as a process of its own: wall time, peak memory, objective."""
+    args = [sys.executable, "-c", "from matching.cli import solve; solve()", str(path), "-o", str(out)]
+    proc, wall, peak = _watched(args, limit_mb)
+    if proc.returncode != 0:
+        raise SystemExit(f"placements solve failed on {path}:\n{proc.stderr}")
+    result = json.loads(out.read_bytes())
+    return {
+        "wall": wall,
+        "peak_mb": peak,
+        "objective": result["objective"],
+        "assigned": len(result["assignments"]),
+    }
+
+
+def load_average() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def measure(name: str, n: int, seed: int, tmp: Path, limit_mb: float) -> str:
+    m = placements_for(name, n)
+    optimal_path, stable_path = tmp / f"{name}-{n}.json", tmp / f"{name}-{n}-stable.json"
+    optimal_path.write_bytes(to_bytes(family(name, n, m, seed)))
+    stable_path.write_bytes(to_bytes(family(name, n, m, seed, mode="stable")))
+    ours = solve_process(optimal_path, tmp / "result.json", limit_mb)
+    # The algorithm alone, for the small rounds whose target is in milliseconds.
+    solve_only = worker("ours", optimal_path, limit_mb) if n <= SOLVE_ALONE_UP_TO else None
+    stable_whole = solve_process(stable_path, tmp / "stable.json", limit_mb)
+    stable = worker("stable", stable_path, limit_mb)
+    pairs = worker("pairs", optimal_path, limit_mb)["pairs"]
+    if pairs * BYTES_PER_PAIR > limit_mb * 2**20:
+        peer = f"skipped: {pairs / 1e6:.0f}M pairs need over {limit_mb / 1024:.0f} GB"
+        equal = "-"
+    else:
+        got = worker("ortools", optimal_path, limit_mb)
+        peer = f"{got['solve']:>8.2f} {got['peak_mb']:>8.0f}"
+        equal = str(got["objective"] == ours["objective"])
+    alone = "-" if solve_only is None else f"{solve_only['solve']:.3f}"
+    return (
+        f"{name:<8} {n:>7} {m:>6} {ours['wall']:>8.2f} {ours['peak_mb']:>7.0f} {alone:>8} "
+        f"{peer:>17} {equal:>5} {stable['solve']:>8.3f} {stable_whole['wall']:>8.2f} "
+        f"{pairs / 1e6:>8.1f} {ours['assigned']:>7}  {load_average()}"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument(
+        "--families", default=",".join(FAMILIES), help="comma-separated, of " + ", ".join(FAMILIES)
+    )
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="pupils, comma-separated")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--memory-gb", type=float, default=8.0, help="no process may use more (default 8)")
     parser.add_argument("--worker", nargs=2, metavar=("NAME", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(WORKERS[args.worker[0]](args.worker[1])))
         return
-    header = (
-        f"{'pupils':>7} {'places':>6} {'ours s':>7} {'ours MB':>8} {'ortools s':>9} {'ortools MB':>10} "
-        f"{'ratio':>6} {'equal':>5} {'stable s':>8} {'end-to-end s':>12} {'assigned':>8}"
+    print(
+        f"{'family':<8} {'pupils':>7} {'places':>6} {'ours s':>8} {'ours MB':>7} {'solve s':>8} "
+        f"{'OR-Tools s':>8} {'MB':>8} {'equal':>5} {'stable s':>8} {'stable p':>8} "
+        f"{'M pairs':>8} {'placed':>7}  load average"
     )
-    print(header)
-    stats = [
-        f"{'pupils':>7} {'listed edges':>12} {'unlisted edges':>14} {'components':>10} "
-        f"{'largest (nodes)':>16} {'singletons':>10}"
-    ]
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (int(x) for x in args.sizes.split(",")):
-            m = SIZES.get(n, max(1, n * 3 // 10))
-            optimal_path = Path(tmp) / f"optimal-{n}.json"
-            optimal_path.write_bytes(to_bytes(generate(n, m, args.seed)))
-            stable_path = Path(tmp) / f"stable-{n}.json"
-            stable_path.write_bytes(to_bytes(generate(n, m, args.seed, mode="stable", max_per_school=None)))
-            ours = run("ours", optimal_path)
-            peer = run("ortools", optimal_path)
-            stable = run("stable", stable_path)
-            total = ours["load"] + ours["solve"] + ours["report"]
-            print(
-                f"{n:>7} {m:>6} {ours['solve']:>7.3f} {ours['solve_mb']:>8.0f} {peer['solve']:>9.3f} "
-                f"{peer['solve_mb']:>10.0f} {ours['solve'] / peer['solve']:>6.2f} "
-                f"{ours['objective'] == peer['objective']!s:>5} {stable['solve']:>8.3f} {total:>12.3f} "
-                f"{ours['assigned']:>8}",
-                flush=True,
-            )
-            stats.append(
-                f"{n:>7} {peer['listed_edges']:>12} {peer['unlisted_edges']:>14} {peer['components']:>10} "
-                f"{peer['largest_component']:>16} {peer['singletons']:>10}"
-            )
-            if ours["objective"] != peer["objective"]:
-                raise SystemExit(f"objectives differ: ours {ours['objective']}, OR-Tools {peer['objective']}")
-    print()
-    print("eligible graph (unlisted edges of every open pupil, as given to OR-Tools):")
-    print("\n".join(stats))
+        for name in args.families.split(","):
+            for n in (int(x) for x in args.sizes.split(",")):
+                print(measure(name, n, args.seed, Path(tmp), args.memory_gb * 1024), flush=True)
+    print(
+        "ours s, ours MB: `placements solve` as a whole process; solve s: the algorithm alone; "
+        "stable s / stable p: stable solve alone / whole process"
+    )
 
 
 if __name__ == "__main__":

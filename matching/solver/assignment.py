@@ -35,6 +35,10 @@ from matching.solver.rooms import Rooms
 # faster on the demo-shaped round (many remote placements open to many pupils).
 MAX_PUPILS = 6000
 MAX_SLOT_EDGES = 4_000_000
+# Open pupils without a binding travel limit may take every placement of their class: past
+# this many such pairs (a round without travel limits), class pricing in `optimal` is faster
+# than building them all (5,000 pupils of the dense benchmark family: 1.7 M pairs, 9 s).
+MAX_CLASS_PAIRS = 250_000
 # LAPJVsp finds the least float sum; costs stay below 2**53, so every sum it forms is exact.
 EXACT_FLOAT = 2**53
 
@@ -46,8 +50,23 @@ def _runs(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return run, np.arange(run.size) - start[run]
 
 
+def _class_pairs(inst: Instance, source: UnlistedEdges, free: np.ndarray) -> int:
+    """Unlisted pairs of free open pupils without a binding travel limit (an upper bound
+    when pupil types are too many for a table)."""
+    limited = np.isfinite(source.checker.limit) & ~np.isnan(inst.pupil_lat)
+    types = source.p_type[free & inst.pupil_open & ~limited]
+    if source.compatible is None:
+        return types.size * inst.n_placements
+    return int(source.compatible[:, source.q_type].sum(axis=1)[types].sum())
+
+
 def _edges(
-    inst: Instance, graph: Graph, rooms: Rooms, free: np.ndarray, unassigned: np.ndarray
+    inst: Instance,
+    graph: Graph,
+    rooms: Rooms,
+    free: np.ndarray,
+    unassigned: np.ndarray,
+    source: UnlistedEdges,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Every edge worth having (cheaper than staying unassigned, with room), and which
     pupils have an unlisted one."""
@@ -57,7 +76,7 @@ def _edges(
     unlisted_cost = inst.weights * inst.policy.unlisted_cost
     open_pupils = np.flatnonzero(free & inst.pupil_open & (unlisted_cost < unassigned))
     if open_pupils.size:
-        up, uq = UnlistedEdges(inst).for_pupils(open_pupils)
+        up, uq = source.for_pupils(open_pupils)
         p, q = np.concatenate([p, up]), np.concatenate([q, uq])
         cost = np.concatenate([cost, unlisted_cost[up]])
     usable = (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
@@ -75,7 +94,10 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
     unassigned = inst.weights * inst.policy.unassigned_cost
     if free.sum() > MAX_PUPILS or int(unassigned.max(initial=0)) >= EXACT_FLOAT // max(n, 1):
         return None
-    p, q, cost, has_unlisted = _edges(inst, graph, rooms, free, unassigned)
+    source = UnlistedEdges(inst)
+    if _class_pairs(inst, source, free) > MAX_CLASS_PAIRS:
+        return None
+    p, q, cost, has_unlisted = _edges(inst, graph, rooms, free, unassigned, source)
     key = rooms.group_key(p, q)
     # A school cap no tighter than the placement's room binds nothing: such pupils join
     # the placement's own group, as on an uncapped placement, keyed below every capped

@@ -18,7 +18,7 @@ from matching.solver import assignment as assignment_module
 from matching.solver import optimal as optimal_module
 from matching.solver.assignment import solve_small
 from matching.solver.certificate import is_optimal
-from matching.solver.eligibility import build_graph
+from matching.solver.eligibility import UnlistedEdges, build_graph
 from matching.solver.repair import repair
 from matching.solver.rooms import Rooms
 
@@ -75,7 +75,9 @@ def test_certificate_refuses_worse_or_infeasible_assignments(inst: dict[str, Any
     free = np.ones(loaded.n_pupils, dtype=bool)
     free[loaded.fixed_pupil] = False
     unassigned = loaded.weights * loaded.policy.unassigned_cost
-    p, q, cost, _ = assignment_module._edges(loaded, build_graph(loaded), rooms, free, unassigned)
+    p, q, cost, _ = assignment_module._edges(
+        loaded, build_graph(loaded), rooms, free, unassigned, UnlistedEdges(loaded)
+    )
     small = solve_small(loaded, build_graph(loaded), rooms)
     assert small is not None
     best = small[0].copy()
