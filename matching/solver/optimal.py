@@ -402,27 +402,63 @@ def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return (q * 2654435761 + p * 40503) % 4294967291
 
 
+def _few_per_placement(p: np.ndarray, q: np.ndarray, reduced: np.ndarray, rooms: Rooms) -> np.ndarray:
+    """Indices of the edges to join the restricted problem: only the most negative few per
+    unit of a placement's room, so that a crowd of interchangeable pupils does not flood
+    the LP with columns. Ties are broken by a fixed scramble of the pair, so that
+    neighbours spread over the places."""
+    spread = _scramble(p, q)
+    by_place = np.lexsort((spread, reduced, q))
+    first_q = np.searchsorted(q[by_place], q[by_place])
+    limit = PER_ROOM * np.maximum(rooms.placement[q[by_place]], 1) + PER_PLACEMENT_EXTRA
+    return np.sort(by_place[(np.arange(by_place.size) - first_q) < limit])
+
+
 def _violated_unlisted(
     restricted: _Restricted, unlisted: UnlistedPricing, may_want: np.ndarray, unlisted_gain: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The unlisted edges to join the restricted problem: of negative reduced cost, the
     most negative few per pupil and per placement."""
-    rooms = restricted.rooms
     # Placement and group duals are >= 0, so a pupil gains nothing from any unlisted
     # placement unless its dual is below its gain: only those pupils are priced.
     pupils = np.flatnonzero(may_want & (restricted.y < -unlisted_gain))
-    up, uq, price = unlisted.cheapest(pupils, restricted.z, EDGES_PER_ROUND, restricted.group_dual)
+    below = -unlisted_gain - restricted.y
+    up, uq, price = unlisted.cheapest(pupils, restricted.z, EDGES_PER_ROUND, restricted.group_dual, below)
     reduced = unlisted_gain[up] + restricted.y[up] + price
-    take = np.flatnonzero(reduced < 0)
-    # Per placement too: only the most negative few per unit of room, so that a crowd
-    # of interchangeable unplaced pupils does not flood the LP with columns. Ties are
-    # broken by a fixed scramble of the pair, so that neighbours spread over the places.
-    spread = _scramble(up, uq)
-    by_place = take[np.lexsort((spread[take], reduced[take], uq[take]))]
-    first_q = np.searchsorted(uq[by_place], uq[by_place])
-    limit = PER_ROOM * np.maximum(rooms.placement[uq[by_place]], 1) + PER_PLACEMENT_EXTRA
-    take = np.sort(by_place[(np.arange(by_place.size) - first_q) < limit])
-    return up[take], uq[take]
+    neg = reduced < 0
+    take = _few_per_placement(up[neg], uq[neg], reduced[neg], restricted.rooms)
+    return up[neg][take], uq[neg][take]
+
+
+class _Waiting:
+    """Listed edges not yet in the restricted problem. A crowd that all list the same few
+    placements (everybody ranking the same handful) would put every pupil in the first
+    LP, when only the few best per placement can win a place: the others are priced with
+    the duals each round, like unlisted edges, and join when they could gain."""
+
+    def __init__(self, p: np.ndarray, q: np.ndarray, gain: np.ndarray, rooms: Rooms) -> None:
+        usable = (gain < 0) & (rooms.placement[q] > 0) & (rooms.group(rooms.group_key(p, q), q) > 0)
+        self.p, self.q, self.gain = p[usable], q[usable], gain[usable]
+        self.rooms = rooms
+
+    def first(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The few best edges of each placement; the rest wait."""
+        return self._take(_few_per_placement(self.p, self.q, self.gain, self.rooms))
+
+    def violated(self, restricted: _Restricted) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        p, q = self.p, self.q
+        reduced = (
+            self.gain + restricted.y[p] + restricted.z[q] + restricted.group_dual(self.rooms.group_key(p, q))
+        )
+        neg = np.flatnonzero(reduced < 0)
+        return self._take(neg[_few_per_placement(p[neg], q[neg], reduced[neg], self.rooms)])
+
+    def _take(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        taken = self.p[idx], self.q[idx], self.gain[idx]
+        keep = np.ones(self.p.size, dtype=bool)
+        keep[idx] = False
+        self.p, self.q, self.gain = self.p[keep], self.q[keep], self.gain[keep]
+        return taken
 
 
 def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -438,11 +474,13 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
     unlisted_gain = inst.weights * inst.policy.unlisted_cost - unassigned_cost
     restricted = _Restricted(rooms, inst.n_pupils)
     listed = free[graph.pupil]
-    dirty = restricted.add(
+    waiting = _Waiting(
         graph.pupil[listed],
         graph.placement[listed],
         graph.cost[listed] - unassigned_cost[graph.pupil[listed]],
+        rooms,
     )
+    dirty = restricted.add(*waiting.first())
     may_want_unlisted = free & inst.pupil_open & (unlisted_gain < 0)
     unlisted = UnlistedPricing(inst, rooms) if may_want_unlisted.any() else None
     while True:
@@ -450,12 +488,18 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
             mask = np.zeros(restricted.p.size, dtype=bool)
             mask[dirty] = True
             restricted.solve(mask)
-        if unlisted is None:
-            break
-        up, uq = _violated_unlisted(restricted, unlisted, may_want_unlisted, unlisted_gain)
+        lp_, lq, lgain = waiting.violated(restricted)
+        up, uq = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        if unlisted is not None:
+            up, uq = _violated_unlisted(restricted, unlisted, may_want_unlisted, unlisted_gain)
+        up, uq, gain = (
+            np.concatenate([lp_, up]),
+            np.concatenate([lq, uq]),
+            np.concatenate([lgain, unlisted_gain[up]]),
+        )
         if up.size == 0:
             break
-        new = restricted.add(up, uq, unlisted_gain[up])
+        new = restricted.add(up, uq, gain)
         label = restricted.components(np.arange(restricted.p.size))
         dirty = np.flatnonzero(np.isin(label, label[new]))
         joined = np.unique(up)
@@ -471,7 +515,7 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
     assign[restricted.p[chosen]] = restricted.q[chosen]
     has_unlisted = np.zeros(inst.n_pupils, dtype=bool)
     if unlisted is not None:
-        waiting = np.flatnonzero(may_want_unlisted & (assign < 0))
-        priced, _, _ = unlisted.cheapest(waiting, np.zeros_like(restricted.z), 1)
-        has_unlisted[waiting] = np.isin(waiting, priced)
+        unplaced = np.flatnonzero(may_want_unlisted & (assign < 0))
+        priced, _, _ = unlisted.cheapest(unplaced, np.zeros_like(restricted.z), 1)
+        has_unlisted[unplaced] = np.isin(unplaced, priced)
     return assign, has_unlisted

@@ -77,21 +77,32 @@ class UnlistedPricing:
         self.pupil_class = self.source.p_type * 2 + self.limited
 
     def cheapest(
-        self, pupils: np.ndarray, z: np.ndarray, k: int, group_price: GroupPrice = _no_group_price
+        self,
+        pupils: np.ndarray,
+        z: np.ndarray,
+        k: int,
+        group_price: GroupPrice = _no_group_price,
+        below: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pupil, placement, price) of the k cheapest eligible unlisted placements of each of
-        the pupils (open ones only), sorted by pupil then price; ties among equal prices are
-        taken in an order that differs from pupil to pupil."""
+        the pupils (open ones only), sorted by pupil then price; with `below` (per pupil),
+        only those priced below it. Ties among equal prices are taken in an order that
+        differs from pupil to pupil."""
         pupils = np.unique(pupils[self.inst.pupil_open[pupils]])
+        limit = np.full(self.inst.n_pupils, np.iinfo(np.int64).max, dtype=np.int64)
+        if below is not None:
+            limit[:] = below
         if not self.by_class:
-            parts = [self._by_band(pupils, np.flatnonzero(self.usable), z, k, group_price)]
+            parts = [self._by_band(pupils, np.flatnonzero(self.usable), z, k, group_price, limit)]
         else:
             spatial = np.flatnonzero(self.usable & self.spatial)
             parts = [
-                self._by_band(pupils[self.limited[pupils]], spatial, z, k, group_price),
+                self._by_band(pupils[self.limited[pupils]], spatial, z, k, group_price, limit),
                 self._by_class(pupils, z, k, group_price),
             ]
         p, q, price = (np.concatenate(x) for x in zip(*parts, strict=True))
+        wanted = price < limit[p]
+        p, q, price = p[wanted], q[wanted], price[wanted]
         keep = _k_smallest(p, q, price, k)
         return p[keep], q[keep], price[keep]
 
@@ -155,11 +166,18 @@ class UnlistedPricing:
         return tuple(np.concatenate(x) for x in zip(*parts, strict=True))  # type: ignore[return-value]
 
     def _by_band(
-        self, pupils: np.ndarray, places: np.ndarray, z: np.ndarray, k: int, group_price: GroupPrice
+        self,
+        pupils: np.ndarray,
+        places: np.ndarray,
+        z: np.ndarray,
+        k: int,
+        group_price: GroupPrice,
+        limit: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pupils into the given placements through `UnlistedEdges` (the k-d tree where a
         travel limit binds), band after band of cheapest placements, until each pupil has k
-        priced no higher than any placement left out."""
+        priced no higher than any placement left out, or every placement left out is
+        priced at its limit or more."""
         by_price = places[np.lexsort((places, z[places]))]
         parts = []
         size = BAND_FIRST
@@ -173,7 +191,8 @@ class UnlistedPricing:
                 break
             bound = z[by_price[size]]
             row = np.searchsorted(asking, p)
-            done = np.bincount(row, weights=price <= bound, minlength=asking.size) >= k
+            wanted = (price <= bound) & (price < limit[p])
+            done = (np.bincount(row, weights=wanted, minlength=asking.size) >= k) | (bound >= limit[asking])
             parts.append((p[done[row]], q[done[row]], price[done[row]]))
             asking = asking[~done]
             size *= BAND_GROWTH

@@ -53,17 +53,19 @@ def pair_by_pair(
 
 
 @st.composite
-def priced(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int]:
+def priced(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int, Any]:
     inst = draw(instances(max_pupils=7, max_placements=6))
     # Few distinct prices, so that ties (as among free places) are common.
     z = {q["id"]: draw(st.sampled_from([0, 0, 1, 3, 5])) for q in inst["placements"]}
     schools = sorted({p["school"] for p in inst["pupils"]})
     group = {(s, q["id"]): draw(st.sampled_from([0, 0, 2, 4])) for s in schools for q in inst["placements"]}
-    return inst, z, group, draw(st.integers(1, 4))
+    # Only pairs priced below a pupil's bound wanted, or all.
+    below = draw(st.none() | st.fixed_dictionaries({p["id"]: st.integers(0, 8) for p in inst["pupils"]}))
+    return inst, z, group, draw(st.integers(1, 4)), below
 
 
 def class_priced(
-    inst: dict[str, Any], z: dict[str, int], group: dict[tuple[str, str], int], k: int
+    inst: dict[str, Any], z: dict[str, int], group: dict[tuple[str, str], int], k: int, below: Any
 ) -> dict[str, list[int]]:
     loaded = load_instance(json.dumps(inst).encode())
     rooms = Rooms(loaded)
@@ -81,7 +83,8 @@ def class_priced(
 
     free = np.ones(loaded.n_pupils, dtype=bool)
     free[loaded.fixed_pupil] = False
-    p, q, price = UnlistedPricing(loaded, rooms).cheapest(np.flatnonzero(free), zq, k, group_price)
+    bound = None if below is None else np.array([below[pid] for pid in loaded.pupil_ids], dtype=np.int64)
+    p, q, price = UnlistedPricing(loaded, rooms).cheapest(np.flatnonzero(free), zq, k, group_price, bound)
     assert np.array_equal(
         price,
         zq[q]
@@ -104,10 +107,14 @@ def class_priced(
     return out
 
 
-def check(case: tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int]) -> None:
-    inst, z, group, k = case
-    expected = {pid: prices[:k] for pid, prices in pair_by_pair(inst, z, group).items() if prices}
-    assert class_priced(inst, z, group, k) == expected
+def check(case: tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int, Any]) -> None:
+    inst, z, group, k, below = case
+    expected = {}
+    for pid, prices in pair_by_pair(inst, z, group).items():
+        wanted = [x for x in prices if below is None or x < below[pid]][:k]
+        if wanted:
+            expected[pid] = wanted
+    assert class_priced(inst, z, group, k, below) == expected
 
 
 @SETTINGS
