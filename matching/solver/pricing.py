@@ -43,8 +43,9 @@ def _spread(p: np.ndarray) -> np.ndarray:
 
 
 def _k_smallest(p: np.ndarray, q: np.ndarray, price: np.ndarray, k: int) -> np.ndarray:
-    """Indices of each pupil's k cheapest pairs, sorted by pupil then price (p sorted or not)."""
-    order = np.lexsort((q, price, p))
+    """Indices of each pupil's k cheapest pairs, sorted by pupil then price; equal prices
+    in an order that differs from pupil to pupil."""
+    order = np.lexsort((q, _spread(q * 40503 + p), price, p))
     first = np.searchsorted(p[order], p[order])
     return order[(np.arange(order.size) - first) < k]
 
