@@ -178,7 +178,8 @@ def create_coordinator_command(email: str, name: str) -> None:
 @main.command("verify")
 @click.argument("run_id", metavar="RUN", type=click.UUID)
 def verify_command(run_id: object) -> None:
-    """Check that a stored matching RUN (its id) still reproduces byte for byte. Exit 1 if not."""
+    """Re-solve a stored matching RUN (its id): byte-identical, or the same optimum with another
+    tie-break (a newer solver), exit 0; exit 1 if it does not reproduce."""
     from matching.errors import MatchingError
     from matching.verify import Verdict, verify_run
 
