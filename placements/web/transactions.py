@@ -80,10 +80,18 @@ def _middleware(app: ASGIApp, session_scope_key: str) -> ASGIApp:
             # Refused further in (CSRF, a guard): end the transaction before the error is sent.
             session = get_aa_scope_state(scope, session_scope_key)
             if session is not None:
+                _keep_user_for_error_page(scope, session)
                 await _rollback_quietly(session)
             raise
 
     return middleware
+
+
+def _keep_user_for_error_page(scope: Scope, session: Any) -> None:
+    """Detach the signed-in user so the rollback does not expire it: the error page still names them."""
+    user = scope.get("user")  # type: ignore[call-overload]
+    if user is not None and user in session:
+        session.expunge(user)
 
 
 async def _rollback_quietly(session: Any) -> None:

@@ -184,12 +184,23 @@ async def test_sign_in_gives_a_new_csrf_token_bound_to_the_session(client, db, a
 
 
 async def test_a_write_with_a_wrong_csrf_token_is_refused_with_403(client, db):
-    await client.sign_in(await make_user(db))
+    await client.sign_in(await make_user(db, name="Dana Example"))
     await client.csrf_token()
     response = await client.http.post(
         "/sign-out", data={"_csrf_token": "wrong"}, headers={"accept": "text/html"}
     )
     assert response.status_code == 403
+    # The refused request's transaction is rolled back; the page still names who is signed in.
+    assert "Dana Example" in response.text
+    assert (await client.page("/")).status_code == 200  # not signed out
+
+
+async def test_a_write_without_a_csrf_token_is_refused_with_403(client, db):
+    await client.sign_in(await make_user(db))
+    response = await client.http.post("/sign-out", data={}, headers={"accept": "text/html"})
+    assert response.status_code == 403
+    api = await client.http.post("/sign-out", data={})
+    assert api.status_code == 403 and api.headers["content-type"].startswith("application/json")
 
 
 async def test_cookies_are_http_only_and_same_site(client, db):
