@@ -359,7 +359,7 @@ async def _pupil_form(request: Request[User, Any, Any]) -> tuple[dict[str, str],
     form = await request.form()
     values = await form_values(request)
     for flag in FLAGS:
-        values[flag] = "yes" if flag in form.getall("flags") else ""
+        values[flag] = "yes" if flag in form.getall("flags", []) else ""
     parse_values = {**values, "date_of_birth": _date_from_parts(values, "date_of_birth")}
     data, problems = parse_pupil(parse_values, on=today(), reference_required=False)
     errors = FormErrors()

@@ -47,6 +47,31 @@ async def test_school_staff_add_a_pupil_through_the_form(client, db):
     assert "Uses a wheelchair" in page.text and "Consent missing" in page.text
 
 
+async def test_an_ordinary_pupil_with_only_the_required_fields_is_added_and_edited(client, db):
+    """Most pupils have no priority flag ticked: the form then posts no `flags` field at all."""
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(staff)
+    required = {"first_name": "Sam", "last_name": "Lee", "year_group": "10", **_born_in_year_10()}
+    response = await client.submit("/pupils/new", required)
+    assert response.status_code == 303, response.text
+    pupil = await db.scalar(select(Pupil).where(Pupil.first_name == "Sam"))
+    assert not (pupil.pupil_premium or pupil.send or pupil.looked_after)
+    await db.commit()  # end this read so the edit below is seen
+    edited = await client.submit(f"/pupils/{pupil.id}/edit", {**required, "last_name": "Leigh"})
+    assert edited.status_code == 303, edited.text
+    await db.refresh(pupil)
+    assert pupil.last_name == "Leigh"
+
+
+async def test_an_empty_pupil_form_is_shown_again_with_an_error_summary(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(staff)
+    response = await client.submit("/pupils/new", {})
+    assert response.status_code == 400
+    assert "govuk-error-summary" in response.text and "Enter" in response.text
+    assert await db.scalar(select(Pupil.id)) is None
+
+
 async def test_form_errors_keep_what_was_typed_and_save_nothing(client, db):
     staff = await make_user(db, Role.SCHOOL_STAFF)
     await client.sign_in(staff)
