@@ -59,7 +59,7 @@ async def employers_page(
     if status is not None:
         where.append(Employer.status == status)
     if q:
-        where.append(Employer.name.ilike(f"%{_escape(q)}%", escape="\\"))
+        where.append(Employer.name.icontains(q, autoescape=True))
     total = await db.scalar(select(func.count()).select_from(Employer).where(*where)) or 0
     rows = await db.execute(
         select(Employer, EmployerCompliance)
@@ -70,10 +70,6 @@ async def employers_page(
         .offset(offset)
     )
     return [(employer, compliance) for employer, compliance in rows.all()], total
-
-
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def visible_to_schools(today: date) -> list[Any]:
@@ -188,19 +184,12 @@ async def placements_page(
         query = query.outerjoin(EmployerCompliance, EmployerCompliance.employer_id == Employer.id)
         where.extend(visible_to_schools(today))
     if filters.q:
-        pattern = f"%{_escape(filters.q)}%"
-        where.append(
-            or_(
-                Placement.title.ilike(pattern, escape="\\"),
-                Placement.description.ilike(pattern, escape="\\"),
-                Placement.skills.ilike(pattern, escape="\\"),
-                Employer.name.ilike(pattern, escape="\\"),
-            )
-        )
+        columns = (Placement.title, Placement.description, Placement.skills, Employer.name)
+        where.append(or_(*(column.icontains(filters.q, autoescape=True) for column in columns)))
     if filters.pathway:
         where.append(Placement.pathway == filters.pathway)
     if filters.town:
-        where.append(Placement.town.ilike(f"%{_escape(filters.town)}%", escape="\\"))
+        where.append(Placement.town.icontains(filters.town, autoescape=True))
     if filters.work_mode is not None:
         where.append(Placement.work_mode == filters.work_mode)
     if filters.week:

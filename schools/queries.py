@@ -111,8 +111,15 @@ async def list_schools(
     )
     query: Select[Any] = select(School).where(_school_scope(user))
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(or_(School.name.ilike(like), School.urn.ilike(like), School.town.ilike(like)))
+        text = search.strip()
+        query = query.where(
+            or_(
+                *(
+                    column.icontains(text, autoescape=True)
+                    for column in (School.name, School.urn, School.town)
+                )
+            )
+        )
     if without_advisor:
         query = query.where(~advisor)
     total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -171,15 +178,14 @@ async def list_pupils(
     if school_id is not None:
         query = query.where(Pupil.school_id == school_id)
     if search:
-        like = f"%{search.strip()}%"
-        query = query.where(
-            or_(
-                Pupil.first_name.ilike(like),
-                Pupil.last_name.ilike(like),
-                Pupil.reference.ilike(like),
-                (Pupil.first_name + " " + Pupil.last_name).ilike(like),
-            )
+        text = search.strip()
+        columns = (
+            Pupil.first_name,
+            Pupil.last_name,
+            Pupil.reference,
+            Pupil.first_name + " " + Pupil.last_name,
         )
+        query = query.where(or_(*(column.icontains(text, autoescape=True) for column in columns)))
     if consent == "missing":
         query = query.where(~consented)
     elif consent == "current":

@@ -23,7 +23,7 @@ class AuditFilter:
 
     def apply(self, query: Select[tuple[AuditEntry]]) -> Select[tuple[AuditEntry]]:
         if self.actor:
-            query = query.where(AuditEntry.actor_label.ilike(f"%{self.actor}%"))
+            query = query.where(AuditEntry.actor_label.icontains(self.actor, autoescape=True))
         if self.action:
             query = query.where(AuditEntry.action == self.action)
         if self.record_type:

@@ -123,6 +123,17 @@ async def test_edit_a_pupil_and_list_search(client, db):
     assert "Zedd Quill" in missing.text and "missing parental consent" in missing.text
 
 
+async def test_search_takes_wildcards_literally(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    await make_pupil(db, staff.school_id, first_name="Zed", last_name="Quill")
+    await make_pupil(db, staff.school_id, first_name="Ann", last_name="O_Neil")
+    await client.sign_in(staff)
+    assert "Zed Quill" not in (await client.page("/pupils?q=%25")).text
+    underscore = await client.page("/pupils?q=_")
+    assert "O_Neil" in underscore.text and "Zed Quill" not in underscore.text
+    assert "Zed Quill" in (await client.page("/pupils?q=ZED QU")).text
+
+
 async def test_pupil_api_create_read_update_delete(client, db):
     staff = await make_user(db, Role.SCHOOL_STAFF)
     await client.sign_in(staff)
