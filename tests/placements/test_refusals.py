@@ -115,3 +115,52 @@ async def test_a_windows_1252_semicolon_pupil_file_still_imports(client, db):
     assert (await client.submit(response.headers["location"], {})).status_code == 303
     await db.rollback()
     assert (await db.execute(select(Pupil.first_name, Pupil.last_name))).all() == [("Zoë", "Brontë")]
+
+
+@pytest.mark.parametrize("megabytes", [11, 50])
+async def test_an_upload_over_the_limit_answers_413_with_the_largest_size(client, db, megabytes):
+    await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
+    response = await upload(client, "/pupils/import", b"reference\n" + b"x" * (megabytes * 1024 * 1024))
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
+    page = text_of(response)
+    assert '<h1 class="govuk-heading-l">The file is too large</h1>' in page
+    assert "larger than 10 MB, the most the service accepts, so nothing was saved" in page
+    assert "smaller than 2 MB" in page
+    assert await rows(db, PupilImport) == 0
+
+
+async def test_an_api_body_over_the_limit_answers_413_json_even_without_a_length(client, db):
+    await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
+
+    async def chunks():
+        for _ in range(11):
+            yield b"[" + b" " * (1024 * 1024)
+
+    response = await client.api(
+        "POST", "/api/pupils", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("application/json")
+    assert "larger than 10 MB" in response.json()["detail"]
+    assert await rows(db, Pupil) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param(b"[" * 100_000, "nested too deeply", id="arrays"),
+        pytest.param(b'{"first_name":' * 100_000, "nested too deeply", id="objects"),
+        pytest.param(b'{"first_name": "Sam"', "truncated", id="unfinished"),
+        pytest.param(b"\xff\xfe{}", "JSON is malformed", id="not-utf-8"),
+    ],
+)
+async def test_an_unreadable_json_body_answers_400(client, db, body, message):
+    await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
+    response = await client.api(
+        "POST", "/api/pupils", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400, response.text[:500]
+    assert response.headers["content-type"].startswith("application/json")
+    assert message in response.json()["detail"]
+    assert await rows(db, Pupil) == 0
