@@ -67,7 +67,7 @@ def _decode(content: bytes, encodings: tuple[str, ...]) -> str:
             "'CSV UTF-8 (comma delimited)' and upload that file"
         )
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise CsvRefused(f"The file is saved as 'Unicode Text' (UTF-16), not as a CSV file. {SAVE_AS}")
+        raise CsvRefused(f"The file is saved as 'Unicode Text' (UTF-16), not UTF-8. {SAVE_AS}")
     for encoding in encodings:
         try:
             return content.decode(encoding)
