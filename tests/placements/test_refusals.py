@@ -3,6 +3,7 @@ over the limit answer 413, and JSON nested too deep answers 400; nothing is save
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -90,6 +91,16 @@ async def test_a_hostile_choices_file_shows_the_form_again_and_saves_nothing(
     assert_form_refused(response, message)
     assert 'action="/choices/upload"' in response.text
     assert await rows(db, Preference) == 0 and await rows(db, ChoiceEntry) == 0
+
+
+@pytest.mark.parametrize(("content", "message"), HOSTILE_FILES)
+async def test_a_hostile_pupil_file_sent_to_the_api_is_refused_in_json(client, db, content, message):
+    await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
+    response = await client.api("POST", "/api/pupil-imports", files={"data": ("p.csv", content, "text/csv")})
+    assert response.status_code in (413, 415), response.text[:500]
+    assert response.headers["content-type"].startswith("application/json")
+    assert html.unescape(message) in response.json()["detail"]
+    assert await rows(db, PupilImport) == 0
 
 
 @pytest.mark.parametrize("delimiter", [";", "\t"])
