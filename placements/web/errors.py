@@ -17,6 +17,7 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import DBAPIError
 
@@ -85,7 +86,8 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
         detail = str(exc) if isinstance(exc, ServiceUnavailable) else UNAVAILABLE
         return 503, detail, {"retry-after": RETRY_AFTER}
     if isinstance(exc, HTTPException):
-        detail = TOO_LARGE if exc.status_code == 413 else exc.detail
+        # Litestar's own refusal of a body over the limit names no size.
+        detail = TOO_LARGE if isinstance(exc, RequestEntityTooLarge) else exc.detail
         return exc.status_code, detail, dict(exc.headers or {})
     if _is_nested_too_deeply(exc):
         return 400, "The request body is nested too deeply to read. Send at most a few levels of [ and {", {}
