@@ -6,8 +6,6 @@ A school reaches only its own pupils: callers load the pupil through `schools.qu
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from uuid import UUID
@@ -23,11 +21,12 @@ from placements.accounts.models import User
 from placements.audit.services import record
 from placements.clock import today
 from placements.geo import haversine_km
+from placements.web.csv_files import MAX_BYTES, MAX_ROWS, CsvRefused, read_csv
 from schools.models import Pupil, School
 from schools.queries import has_current_consent
 
-MAX_CSV_BYTES = 2 * 1024 * 1024
-MAX_CSV_ROWS = 5000
+MAX_CSV_BYTES = MAX_BYTES
+MAX_CSV_ROWS = MAX_ROWS
 CODE_LENGTH = 8
 
 
@@ -212,27 +211,18 @@ NO = {"no", "n", "false", "0", ""}
 
 
 def _read_csv(data: bytes) -> list[dict[str, str]]:
-    if len(data) > MAX_CSV_BYTES:
-        raise MatchingError(f"The file is larger than {MAX_CSV_BYTES // (1024 * 1024)} MB")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise MatchingError(
-            "The file is not UTF-8 text: save it as 'CSV UTF-8' and upload it again"
-        ) from None
-    if "\x00" in text:
-        raise MatchingError("The file is not a CSV file")
-    reader = csv.DictReader(io.StringIO(text))
-    headers = [(h or "").strip().lower() for h in reader.fieldnames or []]
+        records = read_csv(data, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS, rows_are="pupils")
+    except CsvRefused as exc:
+        raise MatchingError(str(exc)) from exc
+    headers = [h.strip().lower() for h in records[0]]
     if "reference" not in headers:
         raise MatchingError("The first row must name the columns, including 'reference'")
-    reader.fieldnames = headers
-    rows = []
-    for row in reader:
-        if len(rows) >= MAX_CSV_ROWS:
-            raise MatchingError(f"The file has more than {MAX_CSV_ROWS} pupils")
-        rows.append({k: (v or "").strip() for k, v in row.items() if isinstance(k, str)})
-    return rows
+    return [
+        {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(headers)}
+        for cells in records[1:]
+        if cells
+    ]
 
 
 async def upload_choices(

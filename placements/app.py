@@ -39,7 +39,7 @@ from placements.jobs.sweeper import sweep_forever
 from placements.notifications.pages import SentEmailsPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
-from placements.web.errors import exception_handlers
+from placements.web.errors import MAX_BODY_BYTES, exception_handlers
 from placements.web.health import HealthController
 from placements.web.pages import HomeController
 from placements.web.security import add_security_headers
@@ -146,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"session": []}],
         ),
         exception_handlers=exception_handlers,
+        request_max_body_size=MAX_BODY_BYTES,
         lifespan=[job_queue],
         state=State({"placements.alchemy": alchemy, "placements.settings": settings}),
         debug=False,

@@ -6,17 +6,14 @@ problems; the service compares them with the school's pupils and keeps the pendi
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from placements.exports import csv_text
+from placements.web.csv_files import MAX_BYTES, MAX_ROWS, read_csv
+from placements.web.csv_files import CsvRefused as FileRefused
 from schools.validation import PupilData, parse_pupil
-
-MAX_BYTES = 2 * 1024 * 1024
-MAX_ROWS = 5000
 
 # (field, header in the template, what a person should put there)
 COLUMNS: list[tuple[str, str, str]] = [
@@ -88,10 +85,6 @@ ALIASES: dict[str, str] = {
 }
 
 
-class FileRefused(ValueError):
-    """The upload is not something we can read at all: the message says what to do instead."""
-
-
 @dataclass(frozen=True)
 class Problem:
     row: int  # as the spreadsheet numbers it: the header is row 1
@@ -118,53 +111,16 @@ def _key(header: str) -> str:
     return "".join(ch for ch in header.strip().lower() if ch.isalnum())
 
 
-def decode(content: bytes) -> str:
-    if content.startswith(b"PK\x03\x04") or content.startswith(b"\xd0\xcf\x11\xe0"):
-        raise FileRefused(
-            "The file is an Excel workbook, not a CSV file. In Excel choose File, Save As, "
-            "'CSV UTF-8 (comma delimited)' and upload that file"
-        )
-    if b"\x00" in content[:4096]:
-        raise FileRefused(
-            "The file is not a CSV file. Save it as 'CSV UTF-8 (comma delimited)' and try again"
-        )
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel's plain "CSV (comma delimited)" on Windows writes Windows-1252.
-        try:
-            return content.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise FileRefused(
-                "The file's text encoding is not UTF-8. Save it as 'CSV UTF-8' and try again"
-            ) from exc
-
-
-def check_upload(filename: str, content: bytes) -> None:
-    if not filename.lower().endswith(".csv"):
-        raise FileRefused("The selected file must be a CSV file (ending .csv)")
-    if len(content) > MAX_BYTES:
-        raise FileRefused("The selected file must be smaller than 2 MB")
-    if not content.strip():
-        raise FileRefused("The selected file is empty")
-
-
 def read_pupil_file(filename: str, content: bytes, *, on: date) -> ParsedFile:
     """Parse and check every row. Raises FileRefused when the file cannot be read at all."""
-    check_upload(filename, content)
-    text = decode(content)
-    sample = text[:4096]
-    delimiter = ","
-    if sample.count(";") > sample.count(",") and sample.count(";") > sample.count("\t"):
-        delimiter = ";"  # Excel in locales with a decimal comma
-    elif sample.count("\t") > sample.count(","):
-        delimiter = "\t"
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    if not filename.lower().endswith(".csv"):
+        raise FileRefused("The selected file must be a CSV file (ending .csv)")
+    # Excel's plain "CSV (comma delimited)" on Windows writes Windows-1252.
+    records = read_csv(
+        content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, rows_are="pupils", encodings=("utf-8-sig", "cp1252")
+    )
     parsed = ParsedFile()
-    try:
-        header = next(reader)
-    except (StopIteration, csv.Error) as exc:
-        raise FileRefused("The file has no header row. Start from the template") from exc
+    header = records[0]
 
     columns: dict[int, str] = {}
     for index, raw in enumerate(header):
@@ -181,46 +137,41 @@ def read_pupil_file(filename: str, content: bytes, *, on: date) -> ParsedFile:
 
     seen_references: dict[str, int] = {}
     seen_people: dict[tuple[str, str, date], int] = {}
-    try:
-        for number, cells in enumerate(reader, start=2):
-            if not any(cell.strip() for cell in cells):
-                continue
-            parsed.row_count += 1
-            if parsed.row_count > MAX_ROWS:
-                raise FileRefused(f"The file has more than {MAX_ROWS:,} pupils. Split it into smaller files")
-            values = {name: cells[index] if index < len(cells) else "" for index, name in columns.items()}
-            data, errors = parse_pupil(values, on=on)
-            for name, message in errors.items():
-                parsed.problems.append(Problem(number, HEADER_OF[name], message))
-            if data is None:
-                continue
-            reference = data.reference.upper()
-            if reference in seen_references:
-                parsed.problems.append(
-                    Problem(
-                        number,
-                        "reference",
-                        f"Duplicate pupil: reference {data.reference} is also on row "
-                        f"{seen_references[reference]}",
-                    )
+    for number, cells in enumerate(records[1:], start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        parsed.row_count += 1
+        values = {name: cells[index] if index < len(cells) else "" for index, name in columns.items()}
+        data, errors = parse_pupil(values, on=on)
+        for name, message in errors.items():
+            parsed.problems.append(Problem(number, HEADER_OF[name], message))
+        if data is None:
+            continue
+        reference = data.reference.upper()
+        if reference in seen_references:
+            parsed.problems.append(
+                Problem(
+                    number,
+                    "reference",
+                    f"Duplicate pupil: reference {data.reference} is also on row "
+                    f"{seen_references[reference]}",
                 )
-                continue
-            person = (data.first_name.lower(), data.last_name.lower(), data.date_of_birth)
-            if person in seen_people:
-                parsed.problems.append(
-                    Problem(
-                        number,
-                        "first_name",
-                        "Duplicate pupil: the same name and date of birth are on row "
-                        f"{seen_people[person]} with another reference",
-                    )
+            )
+            continue
+        person = (data.first_name.lower(), data.last_name.lower(), data.date_of_birth)
+        if person in seen_people:
+            parsed.problems.append(
+                Problem(
+                    number,
+                    "first_name",
+                    "Duplicate pupil: the same name and date of birth are on row "
+                    f"{seen_people[person]} with another reference",
                 )
-                continue
-            seen_references[reference] = number
-            seen_people[person] = number
-            parsed.rows.append({"row": number, "pupil": data.to_json()})
-    except csv.Error as exc:
-        raise FileRefused(f"The file is not a readable CSV file ({exc}). Start from the template") from exc
+            )
+            continue
+        seen_references[reference] = number
+        seen_people[person] = number
+        parsed.rows.append({"row": number, "pupil": data.to_json()})
     if parsed.row_count == 0:
         raise FileRefused("The file has a header row but no pupils")
     return parsed

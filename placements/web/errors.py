@@ -17,15 +17,25 @@ from litestar.exceptions import (
     NotFoundException,
     PermissionDeniedException,
 )
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import DBAPIError
 
 from placements.outages import ServiceUnavailable, is_outage
+from placements.web.csv_files import MAX_BYTES as MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 UNAVAILABLE = (
     "The service cannot reach its database or job queue just now. Nothing was changed. "
     "Try again in a few minutes."
+)
+
+MB = 1024 * 1024
+# The largest request body the service reads: room for any file it accepts, with the form around it.
+MAX_BODY_BYTES = 10 * MB
+TOO_LARGE = (
+    f"What you sent is larger than {MAX_BODY_BYTES // MB} MB, the most the service accepts, so nothing "
+    f"was saved. A CSV file to upload must be smaller than {MAX_FILE_BYTES // MB} MB"
 )
 
 
@@ -76,7 +86,11 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
         detail = str(exc) if isinstance(exc, ServiceUnavailable) else UNAVAILABLE
         return 503, detail, {"retry-after": RETRY_AFTER}
     if isinstance(exc, HTTPException):
-        return exc.status_code, exc.detail, dict(exc.headers or {})
+        # Litestar's own refusal of a body over the limit names no size.
+        detail = TOO_LARGE if isinstance(exc, RequestEntityTooLarge) else exc.detail
+        return exc.status_code, detail, dict(exc.headers or {})
+    if _is_nested_too_deeply(exc):
+        return 400, "The request body is nested too deeply to read. Send at most a few levels of [ and {", {}
     if isinstance(exc, NotFoundError):
         return 404, "Not found", {}
     if isinstance(exc, DuplicateKeyError):
@@ -84,6 +98,12 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
     if _is_nul_character(exc):
         return 400, "Text must not contain NUL characters", {}
     return 500, "Internal server error", {}
+
+
+def _is_nested_too_deeply(exc: Exception) -> bool:
+    """msgspec gives up on a JSON body nested deeper than the interpreter's recursion limit; Litestar
+    turns only its other decoding errors ("JSON is malformed") into a 400."""
+    return isinstance(exc, RecursionError) and "while deserializing" in str(exc)
 
 
 def _is_nul_character(exc: BaseException) -> bool:

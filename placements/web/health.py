@@ -70,4 +70,4 @@ class HealthController(Controller):
         body = {"database": results[0], "redis": results[1] if len(results) > 1 else "not used"}
         healthy = all(result == OK for result in results)
         body = {"status": "ok" if healthy else "unavailable", **body}
-        return Response(body, status_code=200 if healthy else 503, headers={"cache-control": "no-store"})
+        return Response(body, status_code=200 if healthy else 503)

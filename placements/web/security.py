@@ -1,4 +1,4 @@
-"""Security headers on every response, whatever produced it."""
+"""Security headers on every response, whatever produced it, and the one rule on caching."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
 }
+STATIC = "/static/"
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
@@ -27,5 +28,8 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers = MutableScopeHeaders.from_message(message)
         for name, value in HEADERS.items():
             headers[name] = value
+        # Only the static assets may be kept: Back after signing out must not show a pupil's data.
+        if not scope["path"].startswith(STATIC):
+            headers["cache-control"] = "no-store"
         if scope.get("scheme") == "https":
             headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"

@@ -32,9 +32,7 @@ def _failed_commit(scope: Scope, exc: Exception) -> tuple[int, list[tuple[bytes,
     """The answer that replaces a response whose writes could not be saved."""
     status = 503 if is_outage(exc) else 500
     detail = UNAVAILABLE if status == 503 else TITLES[500]
-    headers = [(b"cache-control", b"no-store")]
-    if status == 503:
-        headers.append((b"retry-after", RETRY_AFTER.encode()))
+    headers = [(b"retry-after", RETRY_AFTER.encode())] if status == 503 else []
     # The request's objects are expired by the rollback: the page is drawn as for nobody signed in.
     request: Request[Any, Any, Any] = Request({**scope, "user": None})  # type: ignore[typeddict-unknown-key]
     if wants_json(request):
