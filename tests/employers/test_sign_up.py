@@ -197,3 +197,11 @@ async def test_api_sign_up(client, db):
     assert "latitude" in unknown_district.json()["detail"]
     await db.commit()
     assert len(list(await db.scalars(select(Employer)))) == 1
+
+
+async def test_a_new_business_finds_sign_up_from_the_sign_in_page(client):
+    sign_in = await client.page("/sign-in")
+    link = re.search(r'<a class="govuk-link" href="([^"]+)">Sign up to offer placements</a>', sign_in.text)
+    assert link and "New business?" in sign_in.text
+    sign_up = await client.page(link.group(1))
+    assert sign_up.status_code == 200 and "Register your business" in sign_up.text
