@@ -157,7 +157,8 @@ async def test_sign_up_shows_messages_next_to_the_fields_and_saves_nothing(clien
 async def test_sign_up_needs_coordinates_outside_the_known_districts(client, db):
     response = await client.submit("/employers/sign-up", {**FORM, "postcode": "M1 1AA"})
     assert response.status_code == 400
-    assert "we could not work them out from the postcode" in response.text
+    assert "We cannot find this postcode" in response.text
+    assert await db.scalar(select(Employer)) is None
     response = await client.submit(
         "/employers/sign-up", {**FORM, "postcode": "M1 1AA", "lat": "53.48", "lon": "-2.24"}
     )
@@ -194,7 +195,7 @@ async def test_api_sign_up(client, db):
         "POST", "/api/employers/sign-up", json={**API_BODY, "user_email": "x@y.example", "postcode": "M1 1AA"}
     )
     assert unknown_district.status_code == 409
-    assert "latitude" in unknown_district.json()["detail"]
+    assert unknown_district.json()["detail"].startswith("postcode: We cannot find this postcode")
     await db.commit()
     assert len(list(await db.scalars(select(Employer)))) == 1
 
