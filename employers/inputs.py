@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from employers.models import PlacementStatus, WorkMode
-from placements.geo import district_centroid, normalise_postcode
+from placements.geo import POSTCODE_NOT_FOUND, district_centroid, normalise_postcode
 from placements.notifications.headers import one_line
 from placements.web.forms import EMAIL, FormErrors
 
@@ -95,10 +95,8 @@ def _coordinates(
         found = district_centroid(postcode)
         if found:
             return found
-        if required:
-            errors.add(
-                "lat", "Enter the latitude and longitude: we could not work them out from the postcode"
-            )
+        if required and postcode:
+            errors.add("postcode", POSTCODE_NOT_FOUND)
         return None, None
     if lat is None or lon is None:
         errors.add("lat" if lat is None else "lon", "Enter both the latitude and the longitude, or neither")

@@ -23,6 +23,7 @@ from placements.accounts.pages import client_ip
 from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
+from placements.geo import coordinates_as_entered
 from placements.web.forms import FormErrors, date_input, render_form
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
@@ -75,8 +76,7 @@ def _employer_values(employer: Employer) -> dict[str, Any]:
         "address": employer.address or "",
         "postcode": employer.postcode,
         "town": employer.town or "",
-        "lat": "" if employer.lat is None else str(employer.lat),
-        "lon": "" if employer.lon is None else str(employer.lon),
+        **coordinates_as_entered(employer.postcode, employer.lat, employer.lon),
         "sector": employer.sector or "",
         "pathways": list(employer.pathways or []),
         "size": employer.size or "",
@@ -450,8 +450,7 @@ def _placement_values(placement: Placement) -> dict[str, Any]:
         "address": placement.address or "",
         "postcode": placement.postcode or "",
         "town": placement.town or "",
-        "lat": "" if placement.lat is None else str(placement.lat),
-        "lon": "" if placement.lon is None else str(placement.lon),
+        **coordinates_as_entered(placement.postcode, placement.lat, placement.lon),
         "weeks": list(placement.weeks),
         "capacity": str(placement.capacity),
         "year_groups": [str(g) for g in placement.year_groups],

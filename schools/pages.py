@@ -21,7 +21,7 @@ from placements.audit.services import record
 from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
-from placements.geo import normalise_postcode
+from placements.geo import POSTCODE_NOT_FOUND, coordinates_as_entered, district_centroid, normalise_postcode
 from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
@@ -74,6 +74,8 @@ def school_form(values: dict[str, str], errors: FormErrors) -> SchoolData | None
         errors.add("lat", "Latitude must be a number between 49.8 and 60.9, like 53.76")
     if values.get("lon") and (lon is None or not LON_RANGE[0] <= lon <= LON_RANGE[1]):
         errors.add("lon", "Longitude must be a number between -8.7 and 1.8, like -2.70")
+    if "lat" not in errors and "lon" not in errors and (lat is None) != (lon is None):
+        errors.add("lat" if lat is None else "lon", "Enter both the latitude and the longitude, or neither")
     phase = values.get("phase") or "secondary"
     if phase not in dict(PHASES):
         errors.add("phase", "Select the school's phase")
@@ -82,11 +84,11 @@ def school_form(values: dict[str, str], errors: FormErrors) -> SchoolData | None
     assert postcode
     data = SchoolData(urn=urn, name=name, postcode=postcode, town=town, lat=lat, lon=lon, phase=phase)
     if data.lat is None and data.lon is None:
-        from placements.geo import district_centroid
-
         found = district_centroid(postcode)
-        if found:
-            data.lat, data.lon = found
+        if found is None:
+            errors.add("postcode", POSTCODE_NOT_FOUND)
+            return None
+        data.lat, data.lon = found
     return data
 
 
@@ -96,8 +98,7 @@ def _school_values(school: School) -> dict[str, str]:
         "name": school.name,
         "postcode": school.postcode,
         "town": school.town or "",
-        "lat": "" if school.lat is None else str(school.lat),
-        "lon": "" if school.lon is None else str(school.lon),
+        **coordinates_as_entered(school.postcode, school.lat, school.lon),
         "phase": school.phase,
     }
 
@@ -333,8 +334,7 @@ def _pupil_values(pupil: Pupil) -> dict[str, str]:
         "date_of_birth-year": str(pupil.date_of_birth.year),
         "year_group": str(pupil.year_group),
         "home_postcode": pupil.home_postcode or "",
-        "lat": "" if pupil.lat is None else str(pupil.lat),
-        "lon": "" if pupil.lon is None else str(pupil.lon),
+        **coordinates_as_entered(pupil.home_postcode, pupil.lat, pupil.lon),
         "max_travel_km": "" if pupil.max_travel_km is None else f"{pupil.max_travel_km:g}",
         "access_needs": pupil.access_needs or "",
         "emergency_contact_name": pupil.emergency_contact_name or "",
@@ -361,7 +361,7 @@ async def _pupil_form(request: Request[User, Any, Any]) -> tuple[dict[str, str],
     for flag in FLAGS:
         values[flag] = "yes" if flag in form.getall("flags", []) else ""
     parse_values = {**values, "date_of_birth": _date_from_parts(values, "date_of_birth")}
-    data, problems = parse_pupil(parse_values, on=today(), reference_required=False)
+    data, problems = parse_pupil(parse_values, on=today(), reference_required=False, home_must_be_found=True)
     errors = FormErrors()
     for field, message in problems.items():
         errors.add(field, message)

@@ -22,6 +22,10 @@ PHONE_PATTERN = r"^[0-9+() -]{7,30}$"
 LAT_RANGE = (49.8, 60.9)
 LON_RANGE = (-8.7, 1.8)
 MAX_TRAVEL_KM = 100.0
+HOME_POSTCODE_NOT_FOUND = (
+    "We cannot find this postcode. Check it, leave it blank for the pupil to travel from school, "
+    "or set the home location by coordinates instead"
+)
 
 TRUE_WORDS = {"y", "yes", "true", "1", "x", "on"}
 FALSE_WORDS = {"", "n", "no", "false", "0", "off"}
@@ -143,9 +147,12 @@ def _float(raw: str) -> float | None:
 
 
 def parse_pupil(
-    values: dict[str, str], *, on: date, reference_required: bool = True
+    values: dict[str, str], *, on: date, reference_required: bool = True, home_must_be_found: bool = False
 ) -> tuple[PupilData | None, dict[str, str]]:
-    """The pupil described by `values` (text per field), or the problems, one message per field."""
+    """The pupil described by `values` (text per field), or the problems, one message per field.
+
+    With `home_must_be_found` (the form, where the person can correct it), a home postcode we cannot
+    place on the map is refused; an import keeps the pupil, who then travels from school."""
     errors: dict[str, str] = {}
 
     def text(field: str, limit: int, *, required: str | None = None) -> str | None:
@@ -254,4 +261,6 @@ def parse_pupil(
         **flags,
     )
     data.fill_coordinates()
+    if home_must_be_found and postcode and data.lat is None:
+        return None, {"home_postcode": HOME_POSTCODE_NOT_FOUND}
     return data, {}

@@ -157,7 +157,8 @@ async def test_sign_up_shows_messages_next_to_the_fields_and_saves_nothing(clien
 async def test_sign_up_needs_coordinates_outside_the_known_districts(client, db):
     response = await client.submit("/employers/sign-up", {**FORM, "postcode": "M1 1AA"})
     assert response.status_code == 400
-    assert "we could not work them out from the postcode" in response.text
+    assert "We cannot find this postcode" in response.text
+    assert await db.scalar(select(Employer)) is None
     response = await client.submit(
         "/employers/sign-up", {**FORM, "postcode": "M1 1AA", "lat": "53.48", "lon": "-2.24"}
     )
@@ -194,6 +195,14 @@ async def test_api_sign_up(client, db):
         "POST", "/api/employers/sign-up", json={**API_BODY, "user_email": "x@y.example", "postcode": "M1 1AA"}
     )
     assert unknown_district.status_code == 409
-    assert "latitude" in unknown_district.json()["detail"]
+    assert unknown_district.json()["detail"].startswith("postcode: We cannot find this postcode")
     await db.commit()
     assert len(list(await db.scalars(select(Employer)))) == 1
+
+
+async def test_a_new_business_finds_sign_up_from_the_sign_in_page(client):
+    sign_in = await client.page("/sign-in")
+    link = re.search(r'<a class="govuk-link" href="([^"]+)">Sign up to offer placements</a>', sign_in.text)
+    assert link and "New business?" in sign_in.text
+    sign_up = await client.page(link.group(1))
+    assert sign_up.status_code == 200 and "Register your business" in sign_up.text
