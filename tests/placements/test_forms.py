@@ -227,14 +227,6 @@ def signed_in_as(role: str, accounts: list[tuple[str, str]]) -> str | None:
 # Sign-out is left out: it has nothing to fill in, and sending it would sign the role out for the
 # rest of its forms.
 LEFT_OUT = ("/sign-out",)
-# 5xx whose cause lies outside the forms' own code: each is left out of the sweep and reproduced
-# alone below, expected to fail until it is fixed.
-CHOICES_FILE_FAULT = (
-    "POST /choices/upload with a CSV whose first field is over 128 KiB: matching/preferences.py "
-    "_read_csv reads reader.fieldnames, and csv raises _csv.Error 'field larger than field limit "
-    "(131072)', which nothing turns into the form's error"
-)
-KNOWN_FAULTS = {("/choices/upload", "a megabyte in file"), ("/choices/upload", "a megabyte everywhere")}
 
 
 async def sweep(client: Any, form: Form, email: str | None, saved: set[Any]) -> list[str]:
@@ -244,8 +236,7 @@ async def sweep(client: Any, form: Form, email: str | None, saved: set[Any]) -> 
         response = await send(client, form, data)
         where = f"{form.action} (on {form.page}), {name}"
         if response.status_code >= 500:
-            if (shape(urlsplit(form.action).path), name) not in KNOWN_FAULTS:
-                failures.append(f"{where}: {response.status_code}")
+            failures.append(f"{where}: {response.status_code}")
             continue
         if (
             response.status_code == 400
@@ -291,7 +282,6 @@ async def test_every_form_survives_ordinary_empty_and_hostile_input(client, db, 
     assert any(name == "smallest valid" for _, name in saved), saved
 
 
-@pytest.mark.xfail(strict=True, reason=CHOICES_FILE_FAULT)
 async def test_a_choices_file_with_a_huge_field_is_refused_on_the_form(client, db):
     await make_round(db, stage=Stage.PREFERENCES_OPEN)
     await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
