@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, Placement
-from matching import compare, files, publication, queries, retention, rounds, runs
+from matching import compare, files, publication, queries, retention, rounds, runs, stage_effects
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, ChoiceEntry, MatchRun, Round, RunStatus, Stage
 from matching.policy import DEFAULT_PRESET, PRESETS, RunPolicy
@@ -609,6 +609,7 @@ async def _advance_page(db: AsyncSession, round_: Round, errors: FormErrors) -> 
         effect=rounds.EFFECTS.get(following) if following else None,
         problems=await rounds.step_problems(db, round_),
         publishing=following is Stage.PUBLISHED,
+        consequences=await stage_effects.consequences(db, round_, following) if following else [],
     )
 
 
