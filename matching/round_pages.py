@@ -216,11 +216,12 @@ def _calendar(round_: Round) -> list[tuple[Stage, date | None]]:
     return [(stage, date.fromisoformat(reached[stage]) if stage in reached else None) for stage in Stage]
 
 
-def _can_publish(run: MatchRun, round_: Round) -> bool:
+async def _can_publish(db: AsyncSession, run: MatchRun, round_: Round) -> bool:
     return (
         run.status is RunStatus.DONE
         and run.published_at is None
         and round_.stage is publication.PUBLISH_STAGE[run.kind]
+        and not await publication.changes_nothing(db, run)
     )
 
 
@@ -626,7 +627,8 @@ async def _runs_page(db: AsyncSession, round_: Round, values: dict[str, str], er
         modes=MODE_OPTIONS,
         mode_hints=MODE_HINTS,
         presets=[(name, *description.split(": ", 1)) for name, (description, _) in PRESETS.items()],
-        publishable={run.id for run in listed if _can_publish(run, round_)},
+        publishable={run.id for run in listed if await _can_publish(db, run, round_)},
+        unchanged={run.id for run in listed if await publication.changes_nothing(db, run)},
     )
 
 
@@ -671,7 +673,8 @@ class RunPages(Controller):
                 "waiting": waiting,
                 "job": await db_session.get(JobRecord, run.job_id) if waiting and run.job_id else None,
                 "figure_rows": await _figure_rows(db_session, [run]) if run.status is RunStatus.DONE else [],
-                "can_publish": _can_publish(run, round_),
+                "can_publish": await _can_publish(db_session, run, round_),
+                "unchanged": await publication.changes_nothing(db_session, run),
             },
         )
 
@@ -776,7 +779,8 @@ async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> 
         run=run,
         outcomes=len(changes),
         placed=sum(1 for result in changes.values() if result.placement_id),
-        can_publish=_can_publish(run, round_),
+        can_publish=await _can_publish(db, run, round_),
+        unchanged=await publication.changes_nothing(db, run),
     )
 
 
