@@ -455,6 +455,8 @@ class RoundPages(Controller):
         unfinished = [run.number for run in compared if run.status is not RunStatus.DONE]
         if unfinished:
             errors.add("run", f"Run {unfinished[0]} has not finished: choose finished runs")
+        if request.query_params.get("compare") and len(compared) < 2:
+            errors.add("run", f"Tick at least 2 runs to compare: you ticked {len(compared)}")
         finished = [
             run for run in await queries.list_runs(db_session, round_.id) if run.status is RunStatus.DONE
         ]

@@ -20,6 +20,7 @@ async def test_a_reallocation_run_that_changes_nothing_is_not_offered_for_publis
 
     path = await finished_run(client, s)
     run_page = await client.page(path)
+    assert "Run 2 — fewest poor outcomes, reallocation" in run_page.text
     assert NOTHING in run_page.text
     assert "Publish this run" not in run_page.text
 
