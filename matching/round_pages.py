@@ -18,8 +18,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Employer, Placement
-from matching import compare, files, publication, queries, retention, rounds, runs, stage_effects
+from employers.models import Placement
+from matching import compare, files, labels, publication, queries, retention, rounds, runs, stage_effects
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, ChoiceEntry, MatchRun, Round, RunStatus, Stage
 from matching.policy import DEFAULT_PRESET, PRESETS, RunPolicy
@@ -192,13 +192,8 @@ async def _pupil_in_round(db: AsyncSession, round_: Round, pupil_id: UUID) -> tu
 
 
 async def _placement_options(db: AsyncSession, round_: Round) -> list[tuple[str, str]]:
-    rows = await db.execute(
-        select(Placement.id, Placement.title, Employer.name)
-        .join(Employer, Employer.id == Placement.employer_id)
-        .where(Placement.round_id == round_.id)
-        .order_by(Placement.title, Employer.name, Placement.id)
-    )
-    return [(str(pid), f"{title} ({employer})") for pid, title, employer in rows]
+    named = await labels.placement_labels(db, Placement.round_id == round_.id)
+    return [(str(pid), label) for pid, label in named.items()]
 
 
 async def _pupils_with_choices(db: AsyncSession, round_: Round) -> int:
@@ -283,10 +278,8 @@ async def _figure_rows(db: AsyncSession, compared: list[MatchRun]) -> list[tuple
     ]
 
 
-async def _titles(db: AsyncSession, lines: list[compare.PupilLine]) -> dict[UUID, str]:
-    return await compare.placement_titles(
-        db, {r.placement_id for line in lines for r in line.results if r and r.placement_id}
-    )
+async def _names(db: AsyncSession, lines: list[compare.PupilLine]) -> labels.ResultNames:
+    return await labels.result_names(db, (result for line in lines for result in line.results))
 
 
 # --- Rounds and their calendar ---
@@ -479,7 +472,7 @@ class RoundPages(Controller):
                 "compared": compared,
                 "figure_rows": await _figure_rows(db_session, compared),
                 "lines": shown,
-                "titles": await _titles(db_session, shown),
+                "names": await _names(db_session, shown),
                 "page": _compare_page(Page.of(paging, len(lines), request), paging, compared, request),
             },
         )
@@ -696,7 +689,7 @@ class RunPages(Controller):
                 "round": round_,
                 "run": run,
                 "lines": shown,
-                "titles": await _titles(db_session, shown),
+                "names": await _names(db_session, shown),
                 "unplaced": unplaced,
                 "can_adjust": runs.run_kind_for(round_) is not None,
                 "page": Page.of(paging, len(lines), request),
