@@ -27,6 +27,7 @@ from placements.geo import coordinates_as_entered
 from placements.web.forms import FormErrors, date_input, render_form
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
+from placements.web.templating import week_commencing
 
 MULTI_FIELDS = ("pathways", "weeks", "year_groups")
 DATE_FIELDS = ("insurance_expires_on", "risk_assessment_on")
@@ -509,7 +510,7 @@ class PlacementPages(Controller):
             "page": Page.of(paging, total, request),
             "values": values,
             "round": current,
-            "weeks": [(w, w) for w in (current.weeks if current else [])],
+            "weeks": [(w, week_commencing(w)) for w in (current.weeks if current else [])],
             "within_options": WITHIN_KM,
             "has_origin": await queries.school_origin(db_session, user) is not None,
             "statuses": [(s.value, s.label) for s in PlacementStatus],

@@ -9,7 +9,6 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Placement
 from matching.models import MatchRun, RunStatus
 from matching.policy import RunPolicy
 from matching.runs import PupilResult, pupil_results
@@ -26,6 +25,7 @@ class PupilLine:
     pupil_id: UUID
     name: str
     school: str
+    reference: str
     results: list[PupilResult | None]
 
     @property
@@ -51,12 +51,6 @@ def figures(run: MatchRun) -> dict[str, Any]:
     }
 
 
-async def placement_titles(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
-    if not ids:
-        return {}
-    return dict((await db.execute(select(Placement.id, Placement.title).where(Placement.id.in_(ids)))).all())
-
-
 async def school_names(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
     if not ids:
         return {}
@@ -72,14 +66,15 @@ async def pupil_lines(
     if not pupil_ids:
         return []
     rows = await db.execute(
-        select(Pupil.id, Pupil.first_name, Pupil.last_name, School.name)
+        select(Pupil.id, Pupil.first_name, Pupil.last_name, School.name, Pupil.reference)
         .join(School, School.id == Pupil.school_id)
         .where(Pupil.id.in_(pupil_ids))
         .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
     )
     lines = []
-    for pupil_id, first, last, school in rows:
-        line = PupilLine(pupil_id, f"{first} {last}", school, [results.get(pupil_id) for results in per_run])
+    for pupil_id, first, last, school, reference in rows:
+        results = [results.get(pupil_id) for results in per_run]
+        line = PupilLine(pupil_id, f"{first} {last}", school, reference, results)
         if only_differences and not line.differs:
             continue
         if unplaced_only and all(r is None or r.placement_id is not None for r in line.results):

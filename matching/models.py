@@ -12,6 +12,7 @@ from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from matching.policy import RunPolicy
 from placements.types import enum_column
 
 
@@ -139,6 +140,12 @@ class MatchRun(UUIDAuditBase):
     started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     published_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    @property
+    def label(self) -> str:
+        """The run's number and the policy it used: "Run 3 — most first choices"."""
+        reallocation = ", reallocation" if self.kind is RunKind.REALLOCATION else ""
+        return f"Run {self.number} — {RunPolicy.from_dict(self.policy).name}{reallocation}"
 
 
 class AdjustmentKind(enum.StrEnum):

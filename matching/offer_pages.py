@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.compliance import long_date
 from employers.models import Placement
-from matching import follow_up, offers, queries
+from matching import follow_up, labels, offers, queries
 from matching.choice_pages import csv_download
 from matching.errors import MatchingError
 from matching.models import Outcome, Reply, Round
@@ -37,6 +37,7 @@ from placements.db import DbSession
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.pages import current_round
 from placements.web.paging import Page, page_from_request
+from placements.web.templating import week_commencing
 
 STAFF = access(Role.SCHOOL_STAFF)
 EMPLOYER = access(Role.EMPLOYER_USER)
@@ -415,6 +416,7 @@ class OutcomePages(Controller):
                 "round": round_,
                 "upcoming": await current_round(db_session),
                 "rows": rows,
+                "explained": await labels.readable(db_session, (row.outcome.explanation for row in rows)),
                 "page": Page.of(paging, total, request),
                 "status": status or "",
             },
@@ -470,6 +472,7 @@ class OutcomePages(Controller):
             template_name="matching/offers/outcome.html",
             context={
                 "row": row,
+                "explained": await labels.readable(db_session, [row.outcome.explanation]),
                 "actions": [(name, ACTIONS[Side.SCHOOL][name]) for name in actions],
                 "late": past_deadline(row.outcome),
                 **await _follow_up_context(db_session, request.user, row, Side.SCHOOL if is_school else None),
@@ -520,7 +523,7 @@ def _details_line(row: queries.OutcomeRow) -> list[Any]:
         placement.address,
         placement.town,
         placement.postcode,
-        " ".join(placement.weeks or []),
+        ", ".join(week_commencing(week) for week in placement.weeks or []),
         placement.supervisor_name,
         row.outcome.status,
     ]

@@ -66,6 +66,13 @@ class RunPolicy:
         }
 
     @property
+    def name(self) -> str:
+        """What the policy favours, in a few words, to tell runs apart in lists."""
+        if self.mode == "stable":
+            return "stable"
+        return PRESETS[self.preset][0].split(":")[0].lower()
+
+    @property
     def description(self) -> str:
         parts = [
             "Optimal" if self.mode == "optimal" else "Stable (deferred acceptance)",

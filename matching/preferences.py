@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from uuid import UUID
 
 from sqlalchemy import delete, func, select
@@ -40,6 +41,12 @@ def closed_reason(round_: Round | None) -> str | None:
     if round_ is None:
         return "There is no matching round"
     if round_.stage is not Stage.PREFERENCES_OPEN:
+        closed_on = (round_.stage_dates or {}).get(Stage.PREFERENCES_CLOSED)
+        if closed_on:
+            return (
+                "Choices can be changed only while preferences are open: preferences closed on "
+                f"{date.fromisoformat(closed_on):%-d %B %Y}"
+            )
         stage = round_.stage.label.lower()
         return f"Choices can be changed only while preferences are open (the round is {stage})"
     if round_.preferences_close_on is not None and today() > round_.preferences_close_on:
@@ -54,10 +61,6 @@ class Choice:
     code: str
     distance_km: float | None
     demand: int
-
-    @property
-    def places_left(self) -> int:
-        return max(0, self.placement.capacity - self.demand)
 
 
 async def choices_for(db: AsyncSession, *, round_: Round, pupil: Pupil) -> list[Choice]:

@@ -84,6 +84,17 @@ async def outcomes_to_publish(db: AsyncSession, run: MatchRun) -> dict[UUID, Pup
     return await _changes(db, run, await pupil_results(db, run))
 
 
+async def changes_nothing(db: AsyncSession, run: MatchRun) -> bool:
+    """Whether `run` is a finished reallocation run that would change no published outcome (so there is
+    nothing to publish): every pupil it places already holds that offer."""
+    return (
+        run.kind is RunKind.REALLOCATION
+        and run.status is RunStatus.DONE
+        and run.published_at is None
+        and not await outcomes_to_publish(db, run)
+    )
+
+
 async def publish_run(db: AsyncSession, *, run: MatchRun, actor: User, ip_address: str | None) -> int:
     """Publish `run`; returns how many pupils' outcomes it set."""
     round_ = await locked_round(db, run.round_id)

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, EmployerStatus, Placement
+from matching.labels import placement_label
 from matching.models import (
     Adjustment,
     ChoiceEntry,
@@ -77,11 +78,21 @@ class AdjustmentRow:
     school_name: str
     placement_title: str
     employer_name: str
+    pupil_reference: str
+    placement_label: str
 
 
 async def list_adjustments(db: AsyncSession, round_id: UUID) -> list[AdjustmentRow]:
     rows = await db.execute(
-        select(Adjustment, Pupil.first_name, Pupil.last_name, School.name, Placement.title, Employer.name)
+        select(
+            Adjustment,
+            Pupil.first_name,
+            Pupil.last_name,
+            Pupil.reference,
+            School.name,
+            Placement,
+            Employer.name,
+        )
         .join(Pupil, Pupil.id == Adjustment.pupil_id)
         .join(School, School.id == Pupil.school_id)
         .join(Placement, Placement.id == Adjustment.placement_id)
@@ -90,8 +101,16 @@ async def list_adjustments(db: AsyncSession, round_id: UUID) -> list[AdjustmentR
         .order_by(Adjustment.created_at)
     )
     adjustments = [
-        AdjustmentRow(a, f"{first} {last}", school, title, employer)
-        for a, first, last, school, title, employer in rows
+        AdjustmentRow(
+            a,
+            f"{first} {last}",
+            school,
+            placement.title,
+            employer,
+            reference,
+            placement_label(placement, employer),
+        )
+        for a, first, last, reference, school, placement, employer in rows
     ]
     note_reads(db, "pupil", [row.adjustment.pupil_id for row in adjustments])
     return adjustments

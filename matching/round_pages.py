@@ -18,8 +18,8 @@ from litestar.response import Redirect, Template
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Employer, Placement
-from matching import compare, files, publication, queries, retention, rounds, runs
+from employers.models import Placement
+from matching import compare, files, labels, publication, queries, retention, rounds, runs, stage_effects
 from matching.errors import MatchingError
 from matching.models import AdjustmentKind, ChoiceEntry, MatchRun, Round, RunStatus, Stage
 from matching.policy import DEFAULT_PRESET, PRESETS, RunPolicy
@@ -192,13 +192,8 @@ async def _pupil_in_round(db: AsyncSession, round_: Round, pupil_id: UUID) -> tu
 
 
 async def _placement_options(db: AsyncSession, round_: Round) -> list[tuple[str, str]]:
-    rows = await db.execute(
-        select(Placement.id, Placement.title, Employer.name)
-        .join(Employer, Employer.id == Placement.employer_id)
-        .where(Placement.round_id == round_.id)
-        .order_by(Placement.title, Employer.name, Placement.id)
-    )
-    return [(str(pid), f"{title} ({employer})") for pid, title, employer in rows]
+    named = await labels.placement_labels(db, Placement.round_id == round_.id)
+    return [(str(pid), label) for pid, label in named.items()]
 
 
 async def _pupils_with_choices(db: AsyncSession, round_: Round) -> int:
@@ -216,11 +211,12 @@ def _calendar(round_: Round) -> list[tuple[Stage, date | None]]:
     return [(stage, date.fromisoformat(reached[stage]) if stage in reached else None) for stage in Stage]
 
 
-def _can_publish(run: MatchRun, round_: Round) -> bool:
+async def _can_publish(db: AsyncSession, run: MatchRun, round_: Round) -> bool:
     return (
         run.status is RunStatus.DONE
         and run.published_at is None
         and round_.stage is publication.PUBLISH_STAGE[run.kind]
+        and not await publication.changes_nothing(db, run)
     )
 
 
@@ -282,10 +278,8 @@ async def _figure_rows(db: AsyncSession, compared: list[MatchRun]) -> list[tuple
     ]
 
 
-async def _titles(db: AsyncSession, lines: list[compare.PupilLine]) -> dict[UUID, str]:
-    return await compare.placement_titles(
-        db, {r.placement_id for line in lines for r in line.results if r and r.placement_id}
-    )
+async def _names(db: AsyncSession, lines: list[compare.PupilLine]) -> labels.ResultNames:
+    return await labels.result_names(db, (result for line in lines for result in line.results))
 
 
 # --- Rounds and their calendar ---
@@ -454,6 +448,8 @@ class RoundPages(Controller):
         unfinished = [run.number for run in compared if run.status is not RunStatus.DONE]
         if unfinished:
             errors.add("run", f"Run {unfinished[0]} has not finished: choose finished runs")
+        if request.query_params.get("compare") and len(compared) < 2:
+            errors.add("run", f"Tick at least 2 runs to compare: you ticked {len(compared)}")
         finished = [
             run for run in await queries.list_runs(db_session, round_.id) if run.status is RunStatus.DONE
         ]
@@ -476,7 +472,7 @@ class RoundPages(Controller):
                 "compared": compared,
                 "figure_rows": await _figure_rows(db_session, compared),
                 "lines": shown,
-                "titles": await _titles(db_session, shown),
+                "names": await _names(db_session, shown),
                 "page": _compare_page(Page.of(paging, len(lines), request), paging, compared, request),
             },
         )
@@ -609,6 +605,7 @@ async def _advance_page(db: AsyncSession, round_: Round, errors: FormErrors) -> 
         effect=rounds.EFFECTS.get(following) if following else None,
         problems=await rounds.step_problems(db, round_),
         publishing=following is Stage.PUBLISHED,
+        consequences=await stage_effects.consequences(db, round_, following) if following else [],
     )
 
 
@@ -625,7 +622,8 @@ async def _runs_page(db: AsyncSession, round_: Round, values: dict[str, str], er
         modes=MODE_OPTIONS,
         mode_hints=MODE_HINTS,
         presets=[(name, *description.split(": ", 1)) for name, (description, _) in PRESETS.items()],
-        publishable={run.id for run in listed if _can_publish(run, round_)},
+        publishable={run.id for run in listed if await _can_publish(db, run, round_)},
+        unchanged={run.id for run in listed if await publication.changes_nothing(db, run)},
     )
 
 
@@ -670,7 +668,8 @@ class RunPages(Controller):
                 "waiting": waiting,
                 "job": await db_session.get(JobRecord, run.job_id) if waiting and run.job_id else None,
                 "figure_rows": await _figure_rows(db_session, [run]) if run.status is RunStatus.DONE else [],
-                "can_publish": _can_publish(run, round_),
+                "can_publish": await _can_publish(db_session, run, round_),
+                "unchanged": await publication.changes_nothing(db_session, run),
             },
         )
 
@@ -690,7 +689,7 @@ class RunPages(Controller):
                 "round": round_,
                 "run": run,
                 "lines": shown,
-                "titles": await _titles(db_session, shown),
+                "names": await _names(db_session, shown),
                 "unplaced": unplaced,
                 "can_adjust": runs.run_kind_for(round_) is not None,
                 "page": Page.of(paging, len(lines), request),
@@ -775,7 +774,8 @@ async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> 
         run=run,
         outcomes=len(changes),
         placed=sum(1 for result in changes.values() if result.placement_id),
-        can_publish=_can_publish(run, round_),
+        can_publish=await _can_publish(db, run, round_),
+        unchanged=await publication.changes_nothing(db, run),
     )
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching import api, choice_pages, offer_pages, report_api, report_pages, round_pages
+from matching import (
+    api,
+    audit_names,  # noqa: F401  (the audit log names the round's records from here on)
+    choice_pages,
+    offer_pages,
+    report_api,
+    report_pages,
+    round_pages,
+)
 
 ROUTES: list[Any] = [
     *round_pages.ROUTES,

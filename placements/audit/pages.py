@@ -13,6 +13,7 @@ from msgspec import Struct
 
 from placements.accounts.guards import access
 from placements.accounts.models import Role
+from placements.audit.labels import record_names
 from placements.audit.queries import AuditFilter, audit_actions, audit_entries
 from placements.db import DbSession
 from placements.web.errors import API_ERRORS
@@ -48,6 +49,7 @@ class AuditPages(Controller):
             template_name="placements/audit.html",
             context={
                 "entries": entries,
+                "names": await record_names(db_session, entries),
                 "page": Page.of(paging, total, request),
                 "actions": await audit_actions(db_session),
                 "values": dict(params.items()),

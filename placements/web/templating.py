@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from jinja2 import (
@@ -82,6 +83,19 @@ def percent(rate: float | None) -> str:
     return "No data" if rate is None else f"{rate:.0%}"
 
 
+def week_commencing(iso_week: str) -> str:
+    """An ISO week (2027-W25) as people say it, by its Monday: "w/c 21 June 2027"; text that is not
+    a week of its year is shown as it is."""
+    year, marker, week = iso_week[:4], iso_week[4:6], iso_week[6:]
+    if marker != "-W" or not (year + week).isdigit():
+        return iso_week
+    try:
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return iso_week
+    return f"w/c {monday.day} {monday:%B %Y}"
+
+
 def build_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader(
@@ -100,6 +114,7 @@ def build_environment() -> Environment:
         option_item=option_item,
         percent=percent,
         role_item=role_item,
+        week_commencing=week_commencing,
     )
     environment.globals["service_name"] = "Placements"
     return environment

@@ -12,6 +12,7 @@ from playwright.async_api import expect
 
 from placements.accounts.models import Role
 from placements.clock import today
+from placements.web.templating import week_commencing
 from tests.support import PASSWORD, emailed_link, make_round, make_school, make_user
 
 pytestmark = pytest.mark.browser
@@ -124,7 +125,7 @@ async def test_sign_up_approve_post_and_find(db, live_server, page, page_audit, 
     await page.get_by_label("What will the pupil do?").fill("Build and test a page of a client's website.")
     await page.get_by_label("Software development").check()
     await page.get_by_label("On site").check()
-    await page.get_by_label(f"{year}-W26").check()
+    await page.get_by_label(week_commencing(f"{year}-W26")).check()
     await page.get_by_label("How many pupils can you take?").fill("2")
     await page.get_by_label("Year 10").check()
     await page.get_by_label("Supervisor").fill("Sue Pervisor")

@@ -42,8 +42,9 @@ def scenario(db: AsyncSession) -> Any:
         stage: Stage = Stage.PREFERENCES_OPEN,
         pupils_per_school: int = 3,
         capacities: tuple[int, ...] = (1, 2),
+        **round_fields: Any,
     ) -> Scenario:
-        round_ = await make_round(db, stage=stage, stage_dates={stage.value: "2026-11-01"})
+        round_ = await make_round(db, stage=stage, stage_dates={stage.value: "2026-11-01"}, **round_fields)
         coordinator = await make_user(db, Role.COORDINATOR)
         schools = [await make_school(db), await make_school(db, lat=53.75, lon=-2.48, town="Blackburn")]
         staff = [await make_user(db, Role.SCHOOL_STAFF, school_id=s.id) for s in schools]

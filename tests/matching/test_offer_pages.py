@@ -16,6 +16,7 @@ from sqlalchemy import select
 from matching import offers
 from matching.models import Outcome, Reply
 from placements.audit.models import AuditEntry
+from placements.web.templating import week_commencing
 from tests.matching.published import publish_choices
 from tests.support import run_queued_jobs
 
@@ -199,7 +200,7 @@ async def test_placement_details_to_send_home_are_the_schools_own_formula_safe_a
         "1 Fishergate",
         "Preston",
         "PR1 2HE",
-        " ".join(second.weeks),
+        ", ".join(week_commencing(week) for week in second.weeks),
         "Sue Pervisor",
         "Waiting for answers",
     ]

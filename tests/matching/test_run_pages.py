@@ -63,7 +63,7 @@ async def test_a_run_started_from_the_form_shows_progress_then_its_figures(clien
     assert f"/runs/{run.id}/publish" not in done.text  # the round is not matched yet
 
     listed = await client.page(f"/rounds/{s.round.id}/runs")
-    assert f'href="{path}">Run 1</a>' in listed.text
+    assert f'href="{path}">Run 1 — fewest poor outcomes</a>' in listed.text
 
     pupils = await client.page(f"{path}/pupils")
     assert pupils.status_code == 200
