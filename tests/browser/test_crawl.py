@@ -17,7 +17,7 @@ from tests.browser.crawl import Crawl, shape, sign_in
 from tests.browser.harness import PageAudit
 from tests.support import PASSWORD, make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
@@ -41,6 +41,7 @@ async def signed_in(browser: Any, server: Any, person: str, viewport: dict[str, 
         await context.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("person", PEOPLE, ids=lambda person: person.replace(" ", "-"))
 async def test_every_linked_page_works_at_desktop_and_phone_width(db, settings, live_server, browser, person):
     # The demo with fewer placements: a pupil's choices page lists every placement in each of its
