@@ -4,6 +4,33 @@ import { initAll } from "/static/dist/govuk-frontend.min.js";
 document.body.classList.add("js-enabled", "govuk-frontend-supported");
 initAll();
 
+// A table wider than the screen scrolls inside a container of its own, so the page itself never scrolls
+// sideways on a phone. A container that scrolls is a named region in the tab order, so that keyboard
+// users can scroll it too; one that fits is left out of the tab order.
+const tableContainers = [...document.querySelectorAll(".govuk-table")].map((table) => {
+  const container = document.createElement("div");
+  container.className = "app-table-container";
+  table.before(container);
+  container.append(table);
+  const caption = table.querySelector("caption")?.textContent.trim();
+  return { container, label: caption || "Table" };
+});
+const markScrollingTables = () => {
+  for (const { container, label } of tableContainers) {
+    if (container.scrollWidth > container.clientWidth) {
+      container.setAttribute("role", "region");
+      container.setAttribute("aria-label", `${label} (scrolls sideways)`);
+      container.tabIndex = 0;
+    } else {
+      container.removeAttribute("role");
+      container.removeAttribute("aria-label");
+      container.removeAttribute("tabindex");
+    }
+  }
+};
+markScrollingTables();
+window.addEventListener("resize", markScrollingTables);
+
 // A page waiting for a background job (a matching run) reloads once the API says the job has ended.
 const waiting = document.querySelector("[data-reload-when-finished]");
 if (waiting) {
