@@ -1,5 +1,4 @@
-"""How the audit log names the records a round's entries point at: the round, its offers, and the pupils,
-schools, employers and placements matching touches."""
+"""How the audit log names the records a round's entries point at: the round, its offers and placements."""
 
 from __future__ import annotations
 
@@ -8,11 +7,10 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Employer
 from matching.labels import labels_of
 from matching.models import Outcome, Round
 from placements.audit.labels import names_records
-from schools.models import Pupil, School
+from schools.audit_names import pupil_names
 
 
 @names_records("round")
@@ -20,35 +18,13 @@ async def _rounds(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
     return dict((await db.execute(select(Round.id, Round.name).where(Round.id.in_(ids)))).tuples().all())
 
 
-@names_records("school")
-async def _schools(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
-    return dict((await db.execute(select(School.id, School.name).where(School.id.in_(ids)))).tuples().all())
-
-
-@names_records("employer")
-async def _employers(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
-    return dict(
-        (await db.execute(select(Employer.id, Employer.name).where(Employer.id.in_(ids)))).tuples().all()
-    )
-
-
 @names_records("placement")
 async def _placements(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
     return await labels_of(db, ids)
 
 
-@names_records("pupil")
-async def _pupils(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
-    rows = await db.execute(
-        select(Pupil.id, Pupil.first_name, Pupil.last_name, Pupil.reference, School.name)
-        .join(School, School.id == Pupil.school_id)
-        .where(Pupil.id.in_(ids))
-    )
-    return {pid: f"{first} {last} ({reference}, {school})" for pid, first, last, reference, school in rows}
-
-
 @names_records("outcome")
 async def _offers(db: AsyncSession, ids: set[UUID]) -> dict[UUID, str]:
     rows = (await db.execute(select(Outcome.id, Outcome.pupil_id).where(Outcome.id.in_(ids)))).tuples().all()
-    pupils = await _pupils(db, {pupil_id for _, pupil_id in rows})
+    pupils = await pupil_names(db, {pupil_id for _, pupil_id in rows})
     return {oid: f"Offer to {pupils[pupil_id]}" for oid, pupil_id in rows if pupil_id in pupils}
