@@ -213,7 +213,8 @@ YES = {"yes", "y", "true", "1"}
 NO = {"no", "n", "false", "0", ""}
 
 
-def _read_csv(data: bytes) -> list[dict[str, str]]:
+def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The column names, and each row with cells by column name and its row number in the spreadsheet."""
     try:
         records = read_csv(data, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS, rows_are="pupils")
     except CsvRefused as exc:
@@ -221,11 +222,12 @@ def _read_csv(data: bytes) -> list[dict[str, str]]:
     headers = [h.strip().lower() for h in records[0]]
     if "reference" not in headers:
         raise MatchingError("The first row must name the columns, including 'reference'")
-    return [
-        {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(headers)}
-        for cells in records[1:]
-        if cells
+    rows = [
+        (number, {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(headers)})
+        for number, cells in enumerate(records[1:], start=2)
+        if any(cell.strip() for cell in cells)
     ]
+    return headers, rows
 
 
 async def upload_choices(
@@ -235,20 +237,20 @@ async def upload_choices(
     reason = closed_reason(round_)
     if reason:
         raise MatchingError(reason)
-    rows = _read_csv(data)
+    headers, rows = _read_csv(data)
     outcome = ChoiceUpload(rows=len(rows))
     pupils = {
         p.reference.lower(): p
         for p in await db.scalars(select(Pupil).where(Pupil.school_id == school.id, has_current_consent()))
     }
     choice_columns = [f"choice {n}" for n in range(1, round_.max_choices + 1)]
-    extra = [h for h in (rows[0] if rows else {}) if h.startswith("choice ") and h not in choice_columns]
+    extra = [h for h in headers if h.startswith("choice ") and h not in choice_columns]
     if extra:
         raise MatchingError(f"This round allows {round_.max_choices} choices: remove the column '{extra[0]}'")
     codes: dict[UUID, dict[str, UUID]] = {}
     plans: list[tuple[Pupil, list[UUID], bool]] = []
     seen: set[str] = set()
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         ref = row.get("reference", "").lower()
         pupil = pupils.get(ref)
         if not ref:

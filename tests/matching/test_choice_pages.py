@@ -204,7 +204,9 @@ async def test_a_file_with_bad_rows_lists_them_by_row_and_column_and_saves_nothi
         f"{c.reference},{code},{code},no\n"  # row 4: the same placement twice
         f"{s.pupils[1][0].reference},{code},,no\n"  # row 5: another school's pupil
         f"{a.reference},{code},,maybe\n"  # row 6: the same pupil again
-        ",,,\n"  # row 7: no reference
+        "\n"  # row 7: blank, skipped but counted, as a spreadsheet numbers it
+        ",,,\n"  # row 8: empty cells only (Excel's formatted rows), skipped too
+        f",{code},,no\n"  # row 9: no reference
     ).encode()
     await client.sign_in(s.school_staff[0])
     response = await upload(client, content)
@@ -216,9 +218,10 @@ async def test_a_file_with_bad_rows_lists_them_by_row_and_column_and_saves_nothi
         (4, "choice 2", f"{code} is chosen twice"),
         (5, "reference", "No pupil of your school with a parent&#39;s consent has this reference"),
         (6, "reference", "This pupil is on an earlier row too"),
-        (7, "reference", "Enter the pupil&#39;s reference"),
+        (9, "reference", "Enter the pupil&#39;s reference"),
     ]:
         assert re.search(rf">{row}</td> <td[^>]*><code>{column}</code></td> <td[^>]*>{message}<", page), row
+    assert not re.search(r">[78]</td> <td[^>]*><code>", page)  # blank rows are no problem
     assert await count(db, Preference) == 0 and await count(db, ChoiceEntry) == 0
 
 
