@@ -88,8 +88,7 @@ def _weeks(values: dict[str, str], errors: FormErrors) -> list[str]:
 
 def _round_data(values: dict[str, str], errors: FormErrors) -> rounds.RoundData | None:
     name = errors.require(values, "name", "Enter the round's name")
-    if len(name) > 100:
-        errors.add("name", "The name must be 100 characters or fewer")
+    errors.at_most(values, "name", 100, "The name")
     year = _whole(values, errors, "programme_year", "the programme year", 2020, 2100, required=True)
     weeks = _weeks(values, errors)
     target = _whole(values, errors, "target", "the yearly target", 1, 100_000, required=True)

@@ -61,8 +61,7 @@ def school_form(values: dict[str, str], errors: FormErrors) -> SchoolData | None
     if urn and not (urn.isdigit() and 6 <= len(urn) <= 7):
         errors.add("urn", "URN must be 6 or 7 digits, like 119584")
     name = errors.require(values, "name", "Enter the school's name")
-    if len(name) > 200:
-        errors.add("name", "Name must be 200 characters or fewer")
+    errors.at_most(values, "name", 200, "Name")
     postcode = normalise_postcode(errors.require(values, "postcode", "Enter the school's postcode") or "x")
     if values.get("postcode") and postcode is None:
         errors.add("postcode", "Enter a real postcode, like PR1 2HE")
@@ -225,6 +224,7 @@ class SchoolPages(Controller):
         values = await form_values(request)
         errors = FormErrors()
         errors.require(values, "name", "Enter the person's name")
+        errors.at_most(values, "name", 200, "The name")
         errors.email(values)
         advisor = values.get("is_digital_advisor") == "yes"
         phone = _phone(values, errors, required=advisor)

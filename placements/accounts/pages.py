@@ -239,6 +239,7 @@ class UsersController(Controller):
         values = await form_values(request)
         errors = FormErrors()
         errors.require(values, "name", "Enter the person's name")
+        errors.at_most(values, "name", 200, "The name")
         errors.email(values)
         role = values.get("role", "")
         if role not in Role.__members__.values():

@@ -104,8 +104,8 @@ async def _write(db: AsyncSession, scope: Scope, user: User, status: int, reads:
     elif status in REFUSED:
         # Undone now rather than by the transaction middleware a moment later, so that only the
         # entry saying what was refused is committed. The user's row expires with the rollback.
-        actor_id, actor_email = user.id, user.email
         try:
+            actor_id, actor_email = user.id, user.email
             await db.rollback()
             entry = await record(
                 db,

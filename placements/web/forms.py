@@ -28,6 +28,11 @@ class FormErrors(dict[str, str]):
             self.add(field, message)
         return value
 
+    def at_most(self, values: dict[str, str], field: str, longest: int, what: str) -> None:
+        """`what` ("The name") must fit its column: PostgreSQL refuses a longer value outright."""
+        if len(values.get(field, "")) > longest:
+            self.add(field, f"{what} must be {longest:,} characters or fewer")
+
     def email(self, values: dict[str, str], field: str = "email") -> str:
         value = self.require(values, field, "Enter an email address")
         if value and (len(value) > 320 or not EMAIL.match(value)):

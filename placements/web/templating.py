@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -37,6 +38,22 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Reports", "/reports", frozenset(Role)),
     ("Audit log", "/audit", frozenset({Role.COORDINATOR})),
 ]
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    name: str
+    role: Role
+
+
+def signed_in(request: Any) -> SignedIn | None:
+    """Who the page names as signed in, from what is already loaded. A request whose transaction was
+    rolled back (a refused post, a failed write) has its user expired, and loading it again would need
+    the database in the middle of drawing the error page: that page is drawn as for nobody instead."""
+    user = request.scope.get("user")
+    loaded = getattr(user, "__dict__", {})
+    name, role = loaded.get("name"), loaded.get("role")
+    return SignedIn(name, role) if name and role else None
 
 
 def navigation_for(user: Any, current_path: str) -> list[dict[str, Any]]:
@@ -107,7 +124,7 @@ def build_environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         extensions=["jinja2.ext.do"],
     )
-    environment.globals.update(navigation_for=navigation_for, flashes=flashes)
+    environment.globals.update(navigation_for=navigation_for, flashes=flashes, signed_in=signed_in)
     environment.filters.update(
         action_item=action_item,
         error_link=error_link,

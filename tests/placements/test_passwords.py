@@ -194,6 +194,20 @@ async def test_invitation_form_validation_saves_nothing(client, db):
     assert await db.scalar(select(OutboxMessage)) is None
 
 
+async def test_a_name_too_long_for_an_account_is_refused_on_both_invitation_forms(client, db):
+    """PostgreSQL refuses a name longer than its column; the form must say so first."""
+    staff = await make_user(db, Role.SCHOOL_STAFF, is_admin=True)
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    long_name = "N" * 201
+    for path in ("/users/invite", f"/schools/{staff.school_id}/staff/invite"):
+        response = await client.submit(
+            path, {"name": long_name, "email": "new.person@example.org", "role": "coordinator"}
+        )
+        assert response.status_code == 400, path
+        assert "The name must be 200 characters or fewer" in response.text, path
+    assert await db.scalar(select(User).where(User.email == "new.person@example.org")) is None
+
+
 async def test_inviting_an_existing_address_is_refused(client, db):
     coordinator = await make_user(db, Role.COORDINATOR)
     await client.sign_in(coordinator)
