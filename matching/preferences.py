@@ -216,16 +216,15 @@ NO = {"no", "n", "false", "0", ""}
 def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The column names, and each row with cells by column name and its row number in the spreadsheet."""
     try:
-        records = read_csv(data, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS, rows_are="pupils")
+        file = read_csv(data, max_bytes=MAX_CSV_BYTES, max_rows=MAX_CSV_ROWS, rows_are="pupils")
     except CsvRefused as exc:
         raise MatchingError(str(exc)) from exc
-    headers = [h.strip().lower() for h in records[0]]
+    headers = [h.strip().lower() for h in file.header]
     if "reference" not in headers:
         raise MatchingError("The first row must name the columns, including 'reference'")
     rows = [
         (number, {h: (cells[i] if i < len(cells) else "").strip() for i, h in enumerate(headers)})
-        for number, cells in enumerate(records[1:], start=2)
-        if any(cell.strip() for cell in cells)
+        for number, cells in file.rows
     ]
     return headers, rows
 

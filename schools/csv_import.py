@@ -116,14 +116,13 @@ def read_pupil_file(filename: str, content: bytes, *, on: date) -> ParsedFile:
     if not filename.lower().endswith(".csv"):
         raise FileRefused("The selected file must be a CSV file (ending .csv)")
     # Excel's plain "CSV (comma delimited)" on Windows writes Windows-1252.
-    records = read_csv(
+    file = read_csv(
         content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS, rows_are="pupils", encodings=("utf-8-sig", "cp1252")
     )
     parsed = ParsedFile()
-    header = records[0]
 
     columns: dict[int, str] = {}
-    for index, raw in enumerate(header):
+    for index, raw in enumerate(file.header):
         name = ALIASES.get(_key(raw))
         if name and name not in columns.values():
             columns[index] = name
@@ -137,9 +136,7 @@ def read_pupil_file(filename: str, content: bytes, *, on: date) -> ParsedFile:
 
     seen_references: dict[str, int] = {}
     seen_people: dict[tuple[str, str, date], int] = {}
-    for number, cells in enumerate(records[1:], start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
+    for number, cells in file.rows:
         parsed.row_count += 1
         values = {name: cells[index] if index < len(cells) else "" for index, name in columns.items()}
         data, errors = parse_pupil(values, on=on)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 5000
@@ -20,6 +21,14 @@ class CsvRefused(ValueError):
     """The upload is not something we can read at all: the message says what to do instead."""
 
 
+@dataclass(frozen=True)
+class CsvFile:
+    header: list[str]
+    # Each row that has something in it, with its number as the spreadsheet shows it (the header is
+    # row 1): blank lines and rows of empty cells are left out but still counted.
+    rows: list[tuple[int, list[str]]]
+
+
 def read_csv(
     content: bytes,
     *,
@@ -27,12 +36,9 @@ def read_csv(
     max_rows: int = MAX_ROWS,
     rows_are: str = "rows",
     encodings: tuple[str, ...] = ("utf-8-sig",),
-) -> list[list[str]]:
-    """Every record of the file, the header first, so that record n is the spreadsheet's row n + 1.
-
-    Blank lines come back as empty records to keep that numbering; at most `max_rows` records
-    after the header may have cells (`rows_are` names them in the refusal).
-    """
+) -> CsvFile:
+    """The file's header and rows; at most `max_rows` rows after the header may have cells
+    (`rows_are` names them in the refusal)."""
     if len(content) > max_bytes:
         raise CsvRefused(f"The selected file must be smaller than {max_bytes // (1024 * 1024)} MB")
     text = _decode(content, encodings)
@@ -48,7 +54,7 @@ def read_csv(
         try:
             cells = next(reader)
         except StopIteration:
-            return records
+            break
         except csv.Error as exc:
             raise CsvRefused(_unreadable(str(exc), row, text)) from exc
         if any(cells) and row > 1:
@@ -58,6 +64,10 @@ def read_csv(
                     f"The file has more than {max_rows:,} {rows_are}. Split it into smaller files"
                 )
         records.append(cells)
+    rows = [
+        (number, cells) for number, cells in enumerate(records[1:], start=2) if any(c.strip() for c in cells)
+    ]
+    return CsvFile(records[0], rows)
 
 
 def _decode(content: bytes, encodings: tuple[str, ...]) -> str:
