@@ -210,12 +210,13 @@ def _calendar(round_: Round) -> list[tuple[Stage, date | None]]:
     return [(stage, date.fromisoformat(reached[stage]) if stage in reached else None) for stage in Stage]
 
 
-async def _can_publish(db: AsyncSession, run: MatchRun, round_: Round) -> bool:
+def _can_publish(run: MatchRun, round_: Round, *, unchanged: bool) -> bool:
+    """`unchanged`: what `publication.changes_nothing` says of the run (it reads the run's result)."""
     return (
         run.status is RunStatus.DONE
         and run.published_at is None
         and round_.stage is publication.PUBLISH_STAGE[run.kind]
-        and not await publication.changes_nothing(db, run)
+        and not unchanged
     )
 
 
@@ -610,6 +611,7 @@ async def _advance_page(db: AsyncSession, round_: Round, errors: FormErrors) -> 
 
 async def _runs_page(db: AsyncSession, round_: Round, values: dict[str, str], errors: FormErrors) -> Template:
     listed = await queries.list_runs(db, round_.id)
+    unchanged = {run.id for run in listed if await publication.changes_nothing(db, run)}
     return render_form(
         "matching/rounds/runs.html",
         values=values,
@@ -621,8 +623,8 @@ async def _runs_page(db: AsyncSession, round_: Round, values: dict[str, str], er
         modes=MODE_OPTIONS,
         mode_hints=MODE_HINTS,
         presets=[(name, *description.split(": ", 1)) for name, (description, _) in PRESETS.items()],
-        publishable={run.id for run in listed if await _can_publish(db, run, round_)},
-        unchanged={run.id for run in listed if await publication.changes_nothing(db, run)},
+        publishable={run.id for run in listed if _can_publish(run, round_, unchanged=run.id in unchanged)},
+        unchanged=unchanged,
     )
 
 
@@ -658,6 +660,7 @@ class RunPages(Controller):
         run = await queries.get_run(db_session, run_id)
         round_ = await queries.get_round(db_session, run.round_id)
         waiting = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
+        unchanged = await publication.changes_nothing(db_session, run)
         return Template(
             template_name="matching/rounds/run.html",
             context={
@@ -667,8 +670,8 @@ class RunPages(Controller):
                 "waiting": waiting,
                 "job": await db_session.get(JobRecord, run.job_id) if waiting and run.job_id else None,
                 "figure_rows": await _figure_rows(db_session, [run]) if run.status is RunStatus.DONE else [],
-                "can_publish": await _can_publish(db_session, run, round_),
-                "unchanged": await publication.changes_nothing(db_session, run),
+                "can_publish": _can_publish(run, round_, unchanged=unchanged),
+                "unchanged": unchanged,
             },
         )
 
@@ -765,6 +768,7 @@ async def _cancel_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> T
 async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> Template:
     round_ = await queries.get_round(db, run.round_id)
     changes = await publication.outcomes_to_publish(db, run) if run.status is RunStatus.DONE else {}
+    unchanged = await publication.changes_nothing(db, run)
     return render_form(
         "matching/rounds/publish.html",
         values={},
@@ -773,8 +777,8 @@ async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> 
         run=run,
         outcomes=len(changes),
         placed=sum(1 for result in changes.values() if result.placement_id),
-        can_publish=await _can_publish(db, run, round_),
-        unchanged=await publication.changes_nothing(db, run),
+        can_publish=_can_publish(run, round_, unchanged=unchanged),
+        unchanged=unchanged,
     )
 
 
