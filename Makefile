@@ -18,6 +18,7 @@ test: $(VENV)/.installed static/dist/.built
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 install: $(VENV)/.installed
 

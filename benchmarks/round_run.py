@@ -27,10 +27,10 @@ PLACEMENTS_PER_PUPIL = 0.4
 
 async def prepare(settings, pupils: int) -> str:
     """Demo data of the given size with preferences closed; returns the round id."""
-    from matching.models import Round, Stage
+    from demo.data import load_demo
     from placements import migrate
     from placements.db import create_engine
-    from placements.demo import load_demo
+    from programme.models import Round, Stage
 
     await asyncio.to_thread(migrate.upgrade, settings)
     engine = create_engine(settings)
@@ -46,8 +46,8 @@ async def prepare(settings, pupils: int) -> str:
 @asynccontextmanager
 async def coordinator_client(settings) -> AsyncIterator[AsyncTestClient]:
     """The app in-process, with the demo coordinator signed in (API writes send the CSRF header)."""
+    from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD
     from placements.app import create_app
-    from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD
 
     app = create_app(settings)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as client:

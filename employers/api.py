@@ -1,8 +1,9 @@
 """The employers and placements JSON API: the same operations as the pages.
 
 Checks that need the database or more than one field (the round's weeks, coordinates from the
-postcode, a state that does not allow a decision) answer 409 with the reason; the request
-body's own shape is in the schema, so anything it allows is not answered 400.
+postcode) answer 422 naming each field at fault, and a state that does not allow the change (a
+decision already made) 409, both as problem details (placements.refusals); the request body's own
+shape is in the schema, so anything it allows is not answered 400.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post, put
 from litestar.exceptions import TooManyRequestsException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers import inputs, queries, services
@@ -34,22 +34,20 @@ from employers.schemas import (
     SignUpOut,
 )
 from placements.accounts.api import InvitationSentOut, UserOut
-from placements.accounts.guards import PUBLIC, access
+from placements.accounts.guards import COORDINATOR, EMPLOYER, PUBLIC, access
 from placements.accounts.models import Role, User
 from placements.accounts.pages import client_ip
-from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
-from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
+from placements.web.errors import (
+    API_ERRORS,
+    API_LOOKUP_ERRORS,
+    WRITE_ERRORS,
+    ConflictException,
+)
 from placements.web.forms import FormErrors
-from placements.web.pages import current_round
 from placements.web.paging import NO_NUL, Limit, Offset
-
-WRITE_ERRORS = [*API_LOOKUP_ERRORS, ValidationException, ConflictException]
-
-
-def _refuse(errors: FormErrors) -> ConflictException:
-    return ConflictException("; ".join(f"{field}: {message}" for field, message in errors.items()))
+from programme.queries import current_round
 
 
 async def _decide(
@@ -61,8 +59,7 @@ async def _decide(
 ) -> EmployerOut:
     """A coordinator's decision on an organisation; a decision its status does not allow is a 409."""
     employer = await queries.employer_for(db, user=request.user, employer_id=employer_id)
-    with refusals_as_conflicts(services.EmployerError):
-        await decision(db, employer=employer, actor=request.user, ip_address=client_ip(request), **details)
+    await decision(db, employer=employer, actor=request.user, ip_address=client_ip(request), **details)
     return await _employer_out(db, employer)
 
 
@@ -88,7 +85,7 @@ class EmployersApi(Controller):
         errors = FormErrors()
         checked = inputs.check_sign_up(data.raw(), errors)
         if checked is None:
-            raise _refuse(errors)
+            raise services.EmployerError.of(errors)
         await services.sign_up(db_session, data=checked, ip_address=client_ip(request))
         return SignUpOut(
             email=checked.person.email,
@@ -121,7 +118,7 @@ class EmployersApi(Controller):
 
     @post(
         "/",
-        opt=access(Role.COORDINATOR),
+        opt=COORDINATOR,
         operation_id="inviteEmployer",
         summary="Add an organisation directly (approved) and invite its first user",
         raises=[*WRITE_ERRORS, TooManyRequestsException],
@@ -134,11 +131,10 @@ class EmployersApi(Controller):
         details = inputs.check_employer_details(raw, errors)
         person = inputs.check_person(raw, errors)
         if details is None or person is None:
-            raise _refuse(errors)
-        with refusals_as_conflicts(AccountError):
-            employer = await services.invite_employer(
-                db_session, details=details, contact=person, actor=request.user, ip_address=client_ip(request)
-            )
+            raise services.EmployerError.of(errors)
+        employer = await services.invite_employer(
+            db_session, details=details, contact=person, actor=request.user, ip_address=client_ip(request)
+        )
         return await _employer_out(db_session, employer)
 
     @get(
@@ -172,7 +168,7 @@ class EmployersApi(Controller):
         errors = FormErrors()
         details = inputs.check_employer_details(data.raw(), errors)
         if details is None:
-            raise _refuse(errors)
+            raise services.EmployerError.of(errors)
         await services.update_details(
             db_session, employer=employer, details=details, actor=request.user, ip_address=client_ip(request)
         )
@@ -180,7 +176,7 @@ class EmployersApi(Controller):
 
     @post(
         "/{employer_id:uuid}/approve",
-        opt=access(Role.COORDINATOR),
+        opt=COORDINATOR,
         status_code=200,
         operation_id="approveEmployer",
         summary="Approve a pending (or rejected or suspended) organisation; its users are emailed",
@@ -193,7 +189,7 @@ class EmployersApi(Controller):
 
     @post(
         "/{employer_id:uuid}/reject",
-        opt=access(Role.COORDINATOR),
+        opt=COORDINATOR,
         status_code=200,
         operation_id="rejectEmployer",
         summary="Reject a pending organisation, with a reason that is emailed to its users",
@@ -210,7 +206,7 @@ class EmployersApi(Controller):
 
     @post(
         "/{employer_id:uuid}/suspend",
-        opt=access(Role.COORDINATOR),
+        opt=COORDINATOR,
         status_code=200,
         operation_id="suspendEmployer",
         summary="Suspend an approved organisation, with a reason that is emailed to its users",
@@ -256,7 +252,7 @@ class EmployersApi(Controller):
         errors = FormErrors()
         checked = inputs.check_compliance(data.raw(), errors)
         if checked is None:
-            raise _refuse(errors)
+            raise services.EmployerError.of(errors)
         compliance = await services.save_compliance(
             db_session, employer=employer, data=checked, actor=request.user, ip_address=client_ip(request)
         )
@@ -273,10 +269,7 @@ class EmployersApi(Controller):
         self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
     ) -> list[UserOut]:
         employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        users = await db_session.scalars(
-            select(User).where(User.employer_id == employer.id).order_by(User.email)
-        )
-        return [UserOut.of(user) for user in users]
+        return [UserOut.of(user) for user in await queries.colleagues(db_session, employer=employer)]
 
     @post(
         "/{employer_id:uuid}/users",
@@ -294,14 +287,13 @@ class EmployersApi(Controller):
         db_session: DbSession,
     ) -> InvitationSentOut:
         employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
-        with refusals_as_conflicts(AccountError, services.EmployerError):
-            await services.invite_colleague(
-                db_session,
-                employer=employer,
-                person=inputs.Person(name=data.name.strip(), email=data.email),
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
+        await services.invite_colleague(
+            db_session,
+            employer=employer,
+            person=inputs.Person(name=data.name.strip(), email=data.email),
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
         return InvitationSentOut.to(data.email)
 
 
@@ -370,7 +362,7 @@ class PlacementsApi(Controller):
 
     @post(
         "/",
-        opt=access(Role.EMPLOYER_USER),
+        opt=EMPLOYER,
         operation_id="createPlacement",
         summary="Post a placement in the current round (as a draft, or published)",
         raises=WRITE_ERRORS,
@@ -385,7 +377,7 @@ class PlacementsApi(Controller):
         errors = FormErrors()
         checked = inputs.check_placement(data.raw(), errors, round_weeks=list(current.weeks))
         if checked is None:
-            raise _refuse(errors)
+            raise services.EmployerError.of(errors)
         placement = await services.create_placement(
             db_session,
             employer=employer,
@@ -415,7 +407,7 @@ class PlacementsApi(Controller):
 
     @put(
         "/{placement_id:uuid}",
-        opt=access(Role.EMPLOYER_USER),
+        opt=EMPLOYER,
         operation_id="updatePlacement",
         summary="Change a placement (not once withdrawn)",
         raises=WRITE_ERRORS,
@@ -430,27 +422,26 @@ class PlacementsApi(Controller):
         placement = await queries.placement_for(
             db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
         )
-        from matching.models import Round
+        from programme.models import Round
 
         placement_round = await db_session.get_one(Round, placement.round_id)
         errors = FormErrors()
         checked = inputs.check_placement(data.raw(), errors, round_weeks=list(placement_round.weeks))
         if checked is None:
-            raise _refuse(errors)
-        with refusals_as_conflicts(services.EmployerError):
-            await services.update_placement(
-                db_session,
-                placement=placement,
-                data=checked,
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
+            raise services.EmployerError.of(errors)
+        await services.update_placement(
+            db_session,
+            placement=placement,
+            data=checked,
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(placement, employer.name)
 
     @post(
         "/{placement_id:uuid}/withdraw",
-        opt=access(Role.EMPLOYER_USER),
+        opt=EMPLOYER,
         status_code=200,
         operation_id="withdrawPlacement",
         summary="Withdraw a placement: schools stop seeing it",
@@ -462,16 +453,15 @@ class PlacementsApi(Controller):
         placement = await queries.placement_for(
             db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
         )
-        with refusals_as_conflicts(services.EmployerError):
-            await services.withdraw_placement(
-                db_session, placement=placement, actor=request.user, ip_address=client_ip(request)
-            )
+        await services.withdraw_placement(
+            db_session, placement=placement, actor=request.user, ip_address=client_ip(request)
+        )
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(placement, employer.name)
 
     @post(
         "/{placement_id:uuid}/copy",
-        opt=access(Role.EMPLOYER_USER),
+        opt=EMPLOYER,
         operation_id="copyPlacement",
         summary="Copy a placement of an earlier round into the current round, as a draft",
         raises=WRITE_ERRORS,
@@ -485,13 +475,12 @@ class PlacementsApi(Controller):
         current = await current_round(db_session)
         if current is None:
             raise ConflictException("There is no open round to copy the placement into")
-        with refusals_as_conflicts(services.EmployerError):
-            copy = await services.copy_placement(
-                db_session,
-                placement=placement,
-                round=current,
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
+        copy = await services.copy_placement(
+            db_session,
+            placement=placement,
+            round=current,
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(copy, employer.name)

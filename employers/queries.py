@@ -233,3 +233,19 @@ async def earlier_placements(
     if current_round_id is not None:
         query = query.where(Placement.round_id != current_round_id)
     return list(await db.scalars(query.order_by(Placement.created_at.desc(), Placement.title).limit(200)))
+
+
+async def colleagues(db: AsyncSession, *, employer: Employer) -> list[User]:
+    """The employer's users, by name."""
+    return list(
+        await db.scalars(select(User).where(User.employer_id == employer.id).order_by(User.name, User.email))
+    )
+
+
+async def employer_placements(db: AsyncSession, *, employer: Employer, round_id: UUID | None) -> list[Listed]:
+    """The employer's placements (in the round, when one is given), the first 50 by title."""
+    query = select(Placement).where(Placement.employer_id == employer.id)
+    if round_id is not None:
+        query = query.where(Placement.round_id == round_id)
+    placements = await db.scalars(query.order_by(Placement.title, Placement.id).limit(50))
+    return [Listed(placement=p, employer_name=employer.name, distance_km=None) for p in placements]

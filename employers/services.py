@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from employers.inputs import ComplianceData, EmployerDetails, Person, PlacementData, SignUp
 from employers.models import Employer, EmployerCompliance, EmployerStatus, Placement, PlacementStatus
@@ -26,22 +27,19 @@ from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.db import locked
 from placements.notifications.services import addresses_of, public_url, queue_email
+from placements.refusals import Refusal
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
-    from matching.models import Round
+    from programme.models import Round
 
 
 T = TypeVar("T")
 
 
-class EmployerError(ValueError):
+class EmployerError(Refusal):
     """A change that cannot be made as asked, with a message for the person (and its field, if one)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def employer_link(employer: Employer) -> str:
@@ -348,24 +346,20 @@ async def _locked(db: AsyncSession, model: type[T], row_id: UUID) -> T:
     return row
 
 
+# How many of a placement's places are held by offers: the matching package, which makes offers,
+# registers the count (employers cannot import matching, which imports employers).
+PlacesHeld = Callable[["AsyncSession", UUID], Awaitable[int]]
+_places_held: list[PlacesHeld] = []
+
+
+def places_held_by(counter: PlacesHeld) -> PlacesHeld:
+    _places_held.append(counter)
+    return counter
+
+
 async def _offers_held(db: AsyncSession, placement_id: UUID) -> int:
     """How many current offers hold a place on the placement (a place offered is a place taken)."""
-    from matching.models import Outcome, Reply
-
-    return (
-        await db.scalar(
-            select(func.count())
-            .select_from(Outcome)
-            .where(
-                Outcome.placement_id == placement_id,
-                Outcome.current.is_(True),
-                Outcome.withdrawn_by.is_(None),
-                Outcome.school_reply != Reply.NO,
-                Outcome.employer_reply != Reply.NO,
-            )
-        )
-        or 0
-    )
+    return sum([await counter(db, placement_id) for counter in _places_held])
 
 
 async def update_placement(

@@ -7,9 +7,10 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.labels import labels_of
-from matching.models import Outcome, Round
+from matching.models import Outcome
+from matching.runs.labels import labels_of
 from placements.audit.labels import names_records
+from programme.models import Round
 from schools.audit_names import pupil_names
 
 

@@ -1,7 +1,7 @@
-"""Refusals of the matching round, with a message for the person (pages show it, the API gives 409)."""
+"""Refusals of the matching round, with a message for the person (see placements.refusals)."""
+
+from placements.refusals import Refusal
 
 
-class MatchingError(ValueError):
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class MatchingError(Refusal):
+    pass

@@ -1,4 +1,4 @@
-"""The application factory: one place that assembles the service."""
+"""The application factory: the one place that imports the domains and assembles the service."""
 
 from __future__ import annotations
 
@@ -16,9 +16,11 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
-import employers.routes
-import matching.routes
-import schools.routes
+import employers.domain
+import matching.domain
+import programme.domain
+import schools.domain
+from placements import models
 from placements.accounts.api import AccountsApi
 from placements.accounts.auth import SESSION_STORE, csrf_bound_to_session, session_auth
 from placements.accounts.guards import PUBLIC, access_guard
@@ -32,6 +34,7 @@ from placements.accounts.pages import (
 from placements.audit.pages import AuditApi, AuditPages
 from placements.audit.trail import audit_trail_middleware
 from placements.db import alchemy_config, check_database
+from placements.domains import Domain
 from placements.jobs.api import JobsApi
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
 from placements.jobs.schedule import run_daily_loop
@@ -46,10 +49,19 @@ from placements.web.security import add_security_headers
 from placements.web.templating import template_config
 from placements.web.transactions import transaction_middleware
 
+# In the order their parts appear on the home page.
+DOMAINS: tuple[Domain, ...] = (
+    programme.domain.DOMAIN,
+    schools.domain.DOMAIN,
+    employers.domain.DOMAIN,
+    matching.domain.DOMAIN,
+)
+
+# Every mapped table, core and domains', for migrations and tests.
+metadata = models.metadata
+
 ROUTE_HANDLERS: list[Any] = [
-    *employers.routes.ROUTES,
-    *schools.routes.ROUTES,
-    *matching.routes.ROUTES,
+    *(handler for domain in DOMAINS for handler in domain.route_handlers),
     SignInController,
     SignOutController,
     PasswordController,
@@ -148,6 +160,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers=exception_handlers,
         request_max_body_size=MAX_BODY_BYTES,
         lifespan=[job_queue],
-        state=State({"placements.alchemy": alchemy, "placements.settings": settings}),
+        state=State(
+            {"placements.alchemy": alchemy, "placements.settings": settings, "placements.domains": DOMAINS}
+        ),
         debug=False,
     )

@@ -2,47 +2,38 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import os
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from importlib.metadata import EntryPoint, entry_points
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.cli import solve
-from placements.settings import Settings, SettingsError, get_settings
-
-T = TypeVar("T")
+from placements.commands import in_transaction, settings_or_fail
+from placements.settings import get_settings
 
 
-def _settings() -> Settings:
-    try:
-        return get_settings()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
+def _declared() -> dict[str, EntryPoint]:
+    return {point.name: point for point in entry_points(group="placements.commands")}
 
 
-def _in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one database transaction: all of it is saved, or none."""
-    # Every mapped class, so relationships between the core and the domains resolve on first use.
-    import placements.models  # noqa: F401
-    from placements.db import create_engine
+class _Commands(click.Group):
+    """The core's commands, and those the domains declare as `placements.commands` entry points in
+    pyproject.toml (as Flask's `flask.commands`), imported only when run: `placements solve` loads
+    the solver, not the web application."""
 
-    async def main() -> T:
-        engine = create_engine(_settings())
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
-                return await work(db)
-        finally:
-            await engine.dispose()
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_declared()})
 
-    return asyncio.run(main())
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in _declared():
+            command = _declared()[cmd_name].load()
+        return command
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Placements: a county council's work-placement programme."""
 
@@ -63,7 +54,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     # Links in emails follow the port served here, unless BASE_URL names the public address.
     os.environ["PORT"] = str(port)
     get_settings.cache_clear()
-    settings = _settings()
+    settings = settings_or_fail()
     if workers > 1 and not settings.redis_url:
         raise click.ClickException("several web processes need REDIS_URL, so jobs run in shared workers")
     jobs = "in this process" if not settings.redis_url else "on Redis (run `placements worker`)"
@@ -87,6 +78,7 @@ def worker(burst: bool) -> None:
     """Run queued jobs from Redis (several may run, on several machines)."""
     from arq.worker import run_worker
 
+    import placements.app  # noqa: F401  (every domain's jobs and daily jobs register themselves)
     from placements.jobs.worker import worker_settings
 
     try:
@@ -106,7 +98,7 @@ def upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (the latest by default)."""
     from placements import migrate
 
-    migrate.upgrade(_settings(), revision)
+    migrate.upgrade(settings_or_fail(), revision)
     click.echo("Database is up to date.")
 
 
@@ -116,7 +108,7 @@ def downgrade(revision: str) -> None:
     """Undo migrations down to REVISION."""
     from placements import migrate
 
-    migrate.downgrade(_settings(), revision)
+    migrate.downgrade(settings_or_fail(), revision)
 
 
 @db.command()
@@ -125,35 +117,7 @@ def revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     from placements import migrate
 
-    migrate.revision(_settings(), message)
-
-
-@main.command()
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
-def demo(if_empty: bool) -> None:
-    """Load demo data: schools, employers, pupils, placements and an open round."""
-    from placements.accounts.services import count_users
-    from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
-
-    settings = _settings()
-
-    async def work(session: AsyncSession) -> list[tuple[str, str]] | None:
-        if await count_users(session):
-            if if_empty:
-                return None
-            raise click.ClickException("the database already has accounts; demo data goes into an empty one")
-        return await load_demo(session, settings)
-
-    try:
-        accounts = _in_transaction(work)
-    except DemoRefused as exc:
-        raise click.ClickException(str(exc)) from exc
-    if accounts is not None:
-        click.echo(f"Loaded demo data: {len(accounts)} accounts.")
-    click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
-    click.echo(f"  coordinator     {COORDINATOR_EMAIL}")
-    click.echo("  school staff    advisor@preston-riverside-academy.demo.placements.test")
-    click.echo("  employer        team@ribble-data-ltd.demo.placements.test")
+    migrate.revision(settings_or_fail(), message)
 
 
 @main.command("create-coordinator")
@@ -169,29 +133,10 @@ def create_coordinator_command(email: str, name: str) -> None:
         await create_coordinator(session, email=email, name=name, password=password)
 
     try:
-        _in_transaction(work)
+        in_transaction(work)
     except AccountError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Coordinator {email} created.")
-
-
-@main.command("verify")
-@click.argument("run_id", metavar="RUN", type=click.UUID)
-def verify_command(run_id: object) -> None:
-    """Re-solve a stored matching RUN (its id): byte-identical, or the same optimum with another
-    tie-break (a newer solver), exit 0; exit 1 if it does not reproduce."""
-    from matching.errors import MatchingError
-    from matching.verify import Verdict, verify_run
-
-    async def work(session: AsyncSession) -> Verdict:
-        return await verify_run(session, run_id)  # type: ignore[arg-type]
-
-    try:
-        verdict = _in_transaction(work)
-    except MatchingError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(verdict.message)
-    sys.exit(0 if verdict.reproduces else 1)
 
 
 @main.command()
@@ -206,7 +151,7 @@ def backup(destination: str) -> None:
 
     from sqlalchemy import make_url
 
-    url = make_url(_settings().database_url)
+    url = make_url(settings_or_fail().database_url)
     if not url.drivername.startswith("sqlite"):
         raise click.ClickException("this database is PostgreSQL: back it up with pg_dump (see the README)")
     if os.path.exists(destination):
@@ -221,8 +166,6 @@ def backup(destination: str) -> None:
         raise click.ClickException(f"backup of {url.database} failed: {exc}") from exc
     click.echo(f"Backed up {url.database} to {destination}.")
 
-
-main.add_command(solve)
 
 if __name__ == "__main__":
     sys.exit(main())

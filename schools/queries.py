@@ -243,3 +243,8 @@ async def get_pending_import(db: AsyncSession, *, user: User, import_id: UUID) -
             "No pending import with this id: it may have expired or been imported already"
         )
     return found
+
+
+async def pupils_of_school(db: AsyncSession, *, school_id: UUID) -> list[Pupil]:
+    """Every pupil of the school, by reference (the export a school downloads, edits and uploads)."""
+    return list(await db.scalars(select(Pupil).where(Pupil.school_id == school_id).order_by(Pupil.reference)))

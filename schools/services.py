@@ -23,6 +23,7 @@ from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.clock import now, today
 from placements.db import locked
+from placements.refusals import Refusal
 from schools.csv_import import ParsedFile, Problem, pupil_of, read_pupil_file
 from schools.models import Consent, ErasedPupil, Pupil, PupilImport, School
 from schools.validation import PupilData
@@ -33,12 +34,8 @@ ERASE_BATCH = 500
 PUPIL_FIELDS = [f.name for f in fields(PupilData)]
 
 
-class SchoolsError(ValueError):
+class SchoolsError(Refusal):
     """A request that cannot be carried out; the message says why, `field` where it belongs."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 # --- Schools and their staff ---------------------------------------------------------------------
@@ -559,123 +556,3 @@ async def discard_import(
         record_id=pending.id,
         ip_address=ip_address,
     )
-
-
-# --- Subject access ------------------------------------------------------------------------------
-
-
-async def subject_access_export(
-    db: AsyncSession, *, pupil: Pupil, actor: User, ip_address: str | None
-) -> dict[str, Any]:
-    """Everything held about one pupil, as one JSON-friendly document. Audited as an export."""
-    school = await db.get_one(School, pupil.school_id)
-    consents = list(
-        await db.scalars(select(Consent).where(Consent.pupil_id == pupil.id).order_by(Consent.created_at))
-    )
-    entries = list(
-        await db.scalars(
-            select(AuditEntry)
-            .where(AuditEntry.record_type == "pupil", AuditEntry.record_id == str(pupil.id))
-            .order_by(AuditEntry.at)
-        )
-    )
-    matching = await _matching_of(db, pupil)
-    await record(
-        db,
-        actor=actor,
-        action="pupil_subject_access_exported",
-        record_type="pupil",
-        record_id=pupil.id,
-        ip_address=ip_address,
-    )
-    return {
-        "exported_at": now().isoformat(),
-        "exported_by": actor.email,
-        "pupil": {
-            "id": str(pupil.id),
-            "school": {"id": str(school.id), "urn": school.urn, "name": school.name},
-            **{name: _plain(getattr(pupil, name)) for name in PUPIL_FIELDS},
-            "created_at": pupil.created_at.isoformat(),
-            "updated_at": pupil.updated_at.isoformat(),
-        },
-        "consent": [
-            {
-                "given_by": consent.given_by,
-                "relationship": consent.relationship,
-                "given_on": consent.given_on.isoformat(),
-                "text_version": consent.text_version,
-                "withdrawn_on": consent.withdrawn_on.isoformat() if consent.withdrawn_on else None,
-                "recorded_at": consent.created_at.isoformat(),
-            }
-            for consent in consents
-        ],
-        **matching,
-        "audit_log": [
-            {
-                "at": entry.at.isoformat(),
-                "by": entry.actor_label,
-                "action": entry.action,
-                "detail": entry.detail,
-            }
-            for entry in entries
-        ],
-    }
-
-
-async def _matching_of(db: AsyncSession, pupil: Pupil) -> dict[str, Any]:
-    """The pupil's choices and published outcomes, in every round, with what was recorded after the match."""
-    from employers.models import Placement
-    from matching.models import Attendance, FollowUp, Outcome, Preference, Round
-
-    choices = await db.execute(
-        select(Round.name, Preference.rank, Placement.title)
-        .join(Round, Round.id == Preference.round_id)
-        .join(Placement, Placement.id == Preference.placement_id)
-        .where(Preference.pupil_id == pupil.id)
-        .order_by(Round.programme_year, Preference.rank)
-    )
-    outcomes = await db.execute(
-        select(Round.name, Outcome, Placement.title, FollowUp)
-        .join(Round, Round.id == Outcome.round_id)
-        .outerjoin(Placement, Placement.id == Outcome.placement_id)
-        .outerjoin(FollowUp, FollowUp.outcome_id == Outcome.id)
-        .where(Outcome.pupil_id == pupil.id)
-        .order_by(Round.programme_year, Outcome.created_at)
-    )
-    days = await db.scalars(
-        select(Attendance)
-        .join(Outcome, Outcome.id == Attendance.outcome_id)
-        .where(Outcome.pupil_id == pupil.id)
-        .order_by(Attendance.day)
-    )
-    attendance: dict[UUID, list[dict[str, Any]]] = {}
-    for day in days:
-        attendance.setdefault(day.outcome_id, []).append(
-            {"day": day.day.isoformat(), "attended": day.attended}
-        )
-    dates = ("employer_replied_on", "school_replied_on", "withdrawn_on")
-    said = ("employer_feedback", "would_host_again", "feedback_on", "reflection", "completed", "completed_on")
-    return {
-        "choices": [{"round": name, "rank": rank, "placement": title} for name, rank, title in choices],
-        "outcomes": [
-            {
-                "round": name,
-                "placement": title,
-                "rank": outcome.rank,
-                "explanation": outcome.explanation,
-                "status": outcome.status,
-                "current": outcome.current,
-                "published_at": outcome.created_at.isoformat(),
-                **{field: _plain(getattr(outcome, field)) for field in dates},
-                "attendance": attendance.get(outcome.id, []),
-                "follow_up": (
-                    {field: _plain(getattr(follow_up, field)) for field in said} if follow_up else None
-                ),
-            }
-            for name, outcome, title, follow_up in outcomes
-        ],
-    }
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value

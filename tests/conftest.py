@@ -82,7 +82,7 @@ async def engine(settings: object) -> AsyncIterator[object]:
 @pytest.fixture
 async def db(engine: object) -> AsyncIterator[AsyncSession]:
     """A session for arranging and checking data; every table is emptied after the test."""
-    from placements.models import metadata
+    from placements.app import metadata
 
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)  # type: ignore[call-overload]
     async with sessionmaker() as session:

@@ -30,18 +30,18 @@ QUICK_JOBS = {
     "JOB_SWEEP_SECONDS": "0.3",
     "JOB_REQUEUE_SECONDS": "2",
 }
-# A process of the service, with `matching.runs.solve_bytes` waiting until the file named by
+# A process of the service, with `matching.runs.services.solve_bytes` waiting until the file named by
 # PLACEMENTS_TEST_GATE exists: a run started there is in the middle of solving for as long as the
 # test needs, so killing the process stops it mid-run, every time.
 _GATED = """
 import os, pathlib, sys, time
-import matching.runs
-solve = matching.runs.solve_bytes
+import matching.runs.services
+solve = matching.runs.services.solve_bytes
 def gated(data):
     while not pathlib.Path(os.environ["PLACEMENTS_TEST_GATE"]).exists():
         time.sleep(0.05)
     return solve(data)
-matching.runs.solve_bytes = gated
+matching.runs.services.solve_bytes = gated
 from placements.cli import main
 sys.exit(main(sys.argv[1:]))
 """

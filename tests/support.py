@@ -224,7 +224,7 @@ async def make_consent(db: AsyncSession, pupil_id: Any, **fields: Any) -> Any:
 
 async def make_round(db: AsyncSession, **fields: Any) -> Any:
     """A matching round (the current one unless closed), with four placement weeks."""
-    from matching.models import Round, Stage
+    from programme.models import Round, Stage
 
     n = next(_serial)
     year = fields.pop("programme_year", 2027 + n % 1000)
@@ -269,7 +269,7 @@ async def make_compliance(db: AsyncSession, employer_id: Any, **fields: Any) -> 
 async def make_placement(db: AsyncSession, employer_id: Any, round_id: Any, **fields: Any) -> Any:
     """A published on-site software placement in Preston, weeks 25 and 26 of the round's year."""
     from employers.models import Placement, PlacementStatus, WorkMode
-    from matching.models import Round
+    from programme.models import Round
 
     n = next(_serial)
     placement_round = await db.get(Round, round_id)

@@ -57,11 +57,11 @@ def travel_limits(inst: Instance) -> np.ndarray:
     return np.minimum(inst.pupil_max_km, policy)
 
 
-def _pair_keys(p: np.ndarray, q: np.ndarray, n_placements: int) -> np.ndarray:
+def pair_keys(p: np.ndarray, q: np.ndarray, n_placements: int) -> np.ndarray:
     return p.astype(np.int64) * max(n_placements, 1) + q
 
 
-def _in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
+def in_sorted(keys: np.ndarray, sorted_keys: np.ndarray) -> np.ndarray:
     if sorted_keys.size == 0:
         return np.zeros(keys.shape, dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
@@ -77,7 +77,7 @@ class Checker:
         q_of_year = np.repeat(np.arange(inst.n_placements), np.diff(inst.year_ptr))
         self.year_keys = self._year_key(q_of_year, inst.year_groups)
         self.forbidden_keys = np.unique(
-            _pair_keys(inst.forbidden_pupil, inst.forbidden_placement, inst.n_placements)
+            pair_keys(inst.forbidden_pupil, inst.forbidden_placement, inst.n_placements)
         )
 
     @staticmethod
@@ -95,7 +95,7 @@ class Checker:
     def _reasons(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         inst = self.inst
         reason = np.full(p.size, OK, dtype=np.int8)
-        forbidden = _in_sorted(_pair_keys(p, q, inst.n_placements), self.forbidden_keys)
+        forbidden = in_sorted(pair_keys(p, q, inst.n_placements), self.forbidden_keys)
         reason[forbidden] = FORBIDDEN
         far = self.too_far(p, q)
         reason[far] = TOO_FAR
@@ -113,7 +113,7 @@ class Checker:
         year = inst.pupil_year[p]
         checked = inst.has_years[q] & (year != NO_YEAR)
         ok_year = ~checked
-        ok_year[checked] = _in_sorted(self._year_key(q[checked], year[checked]), self.year_keys)
+        ok_year[checked] = in_sorted(self._year_key(q[checked], year[checked]), self.year_keys)
         return shared, ok_year
 
     def too_far(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -190,7 +190,7 @@ class UnlistedEdges:
         self.checker = checker or Checker(inst)
         lp, lq, _ = listed_pairs(inst)
         # Ineligible listed pairs must not come back as unlisted ones either.
-        self.listed_keys = np.sort(_pair_keys(lp, lq, inst.n_placements))
+        self.listed_keys = np.sort(pair_keys(lp, lq, inst.n_placements))
         lengths = np.diff(inst.pref_ptr)
         width = int(lengths.max(initial=0))
         self.pref_matrix: np.ndarray | None = None
@@ -230,7 +230,7 @@ class UnlistedEdges:
 
     def _listed(self, p: np.ndarray, q: np.ndarray) -> np.ndarray:
         if self.pref_matrix is None:
-            return _in_sorted(_pair_keys(p, q, self.inst.n_placements), self.listed_keys)
+            return in_sorted(pair_keys(p, q, self.inst.n_placements), self.listed_keys)
         hit = np.zeros(p.size, dtype=bool)
         for j in range(self.pref_matrix.shape[1]):
             hit |= self.pref_matrix[p, j] == q
@@ -249,7 +249,7 @@ class UnlistedEdges:
             keep &= near
         keep &= ~self._listed(p, q)
         if self.checker.forbidden_keys.size:
-            keep &= ~_in_sorted(_pair_keys(p, q, self.inst.n_placements), self.checker.forbidden_keys)
+            keep &= ~in_sorted(pair_keys(p, q, self.inst.n_placements), self.checker.forbidden_keys)
         return keep
 
     def for_pupils(

@@ -22,7 +22,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from matching.solver.eligibility import UnlistedEdges, _in_sorted, _pair_keys
+from matching.solver.eligibility import UnlistedEdges, in_sorted, pair_keys
 from matching.solver.instance import Instance
 from matching.solver.rooms import Rooms
 
@@ -66,7 +66,7 @@ class UnlistedPricing:
         m = max(inst.n_placements, 1)
         self.excluded = np.unique(
             np.concatenate(
-                [self.source.listed_keys, _pair_keys(inst.forbidden_pupil, inst.forbidden_placement, m)]
+                [self.source.listed_keys, pair_keys(inst.forbidden_pupil, inst.forbidden_placement, m)]
             )
         )
         owner = self.excluded // m
@@ -145,7 +145,7 @@ class UnlistedPricing:
             read = (j < width[:, None]) & (at < order.size)
             p = np.broadcast_to(members[:, None], at.shape)[read]
             q = order[at[read]]
-            listed_or_forbidden = _in_sorted(_pair_keys(p, q, m), self.excluded)
+            listed_or_forbidden = in_sorted(pair_keys(p, q, m), self.excluded)
             p, q, price = self._price(p[~listed_or_forbidden], q[~listed_or_forbidden], z, group_price)
             # Exact for a pupil when what it read holds k pairs priced at no more than the
             # first placement it left unread, or when it read the whole order.

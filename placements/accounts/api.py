@@ -11,19 +11,17 @@ from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException, TooManyRequestsException, ValidationException
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
-from sqlalchemy import func, select
 
-from employers.models import Employer
-from placements.accounts.guards import access
+from placements.accounts import queries
+from placements.accounts.guards import COORDINATOR, access
 from placements.accounts.management import account_for, deactivate_user, reactivate_user
-from placements.accounts.models import Role, User
+from placements.accounts.models import Role, User, organisation_model
 from placements.accounts.pages import client_ip
-from placements.accounts.services import AccountError, Invitation, invite_user
+from placements.accounts.services import Invitation, invite_user
 from placements.db import DbSession
-from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException, refusals_as_conflicts
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
 from placements.web.forms import EMAIL
 from placements.web.paging import Limit, Offset
-from schools.models import School
 
 
 class UserOut(Struct):
@@ -98,7 +96,7 @@ class AccountsApi(Controller):
 
     @get(
         "/users",
-        opt=access(Role.COORDINATOR),
+        opt=COORDINATOR,
         operation_id="listUsers",
         summary="Every account",
         raises=API_ERRORS,
@@ -109,13 +107,12 @@ class AccountsApi(Controller):
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> OffsetPagination[UserOut]:
-        total = await db_session.scalar(select(func.count()).select_from(User)) or 0
-        users = await db_session.scalars(select(User).order_by(User.email).limit(limit).offset(offset))
+        users, total = await queries.list_users(db_session, order=(User.email,), limit=limit, offset=offset)
         return OffsetPagination(items=[UserOut.of(u) for u in users], limit=limit, offset=offset, total=total)
 
     @post(
         "/users",
-        opt=access(Role.COORDINATOR),
+        opt=COORDINATOR,
         operation_id="inviteUser",
         summary="Invite someone by email",
         raises=[*API_LOOKUP_ERRORS, ValidationException, ConflictException, TooManyRequestsException],
@@ -125,9 +122,9 @@ class AccountsApi(Controller):
     ) -> UserOut:
         school_id = getattr(data, "school_id", None)
         employer_id = getattr(data, "employer_id", None)
-        if school_id and await db_session.get(School, school_id) is None:
+        if school_id and await db_session.get(organisation_model(Role.SCHOOL_STAFF), school_id) is None:
             raise NotFoundException("No school has this school_id")
-        if employer_id and await db_session.get(Employer, employer_id) is None:
+        if employer_id and await db_session.get(organisation_model(Role.EMPLOYER_USER), employer_id) is None:
             raise NotFoundException("No employer has this employer_id")
         invitation = Invitation(
             email=data.email,
@@ -136,13 +133,12 @@ class AccountsApi(Controller):
             school_id=school_id,
             employer_id=employer_id,
         )
-        with refusals_as_conflicts(AccountError):
-            user = await invite_user(
-                db_session,
-                invitation=invitation,
-                actor=request.user,
-                ip_address=client_ip(request),
-            )
+        user = await invite_user(
+            db_session,
+            invitation=invitation,
+            actor=request.user,
+            ip_address=client_ip(request),
+        )
         assert user is not None  # a coordinator is told when the address has an account
         return UserOut.of(user)
 
@@ -160,8 +156,7 @@ class AccountsApi(Controller):
         self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
     ) -> UserOut:
         user = await account_for(db_session, actor=request.user, user_id=user_id)
-        with refusals_as_conflicts(AccountError):
-            await deactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
+        await deactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
         return UserOut.of(user)
 
     @post(
@@ -177,6 +172,5 @@ class AccountsApi(Controller):
         self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
     ) -> UserOut:
         user = await account_for(db_session, actor=request.user, user_id=user_id)
-        with refusals_as_conflicts(AccountError):
-            await reactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
+        await reactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
         return UserOut.of(user)

@@ -22,6 +22,13 @@ def access(*roles: Role) -> dict[str, Any]:
     return {"roles": frozenset(roles or Role)}
 
 
+# The rules most handlers name.
+COORDINATOR = access(Role.COORDINATOR)
+STAFF = access(Role.SCHOOL_STAFF)
+EMPLOYER = access(Role.EMPLOYER_USER)
+STAFF_OR_COORDINATOR = access(Role.COORDINATOR, Role.SCHOOL_STAFF)
+
+
 def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     if handler.opt.get("public"):
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from advanced_alchemy.base import UUIDAuditBase, UUIDBase
@@ -76,6 +76,13 @@ class User(UUIDAuditBase):
 
     def end_sessions(self) -> None:
         self.session_epoch += 1
+
+
+def organisation_model(role: Role) -> Any:
+    """The class of the organisation a role's users belong to (a school, an employer), found
+    through the user's mapping, so the core names the domains' tables without importing them."""
+    relation = {Role.SCHOOL_STAFF: User.school, Role.EMPLOYER_USER: User.employer}[role]
+    return relation.property.mapper.class_
 
 
 class TokenPurpose(enum.StrEnum):

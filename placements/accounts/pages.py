@@ -9,12 +9,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from employers.models import Employer
+from placements.accounts import queries
 from placements.accounts.auth import start_session
-from placements.accounts.guards import PUBLIC, access
+from placements.accounts.guards import COORDINATOR, PUBLIC, access
 from placements.accounts.limits import TooMany
 from placements.accounts.management import (
     account_for,
@@ -23,7 +22,7 @@ from placements.accounts.management import (
     reactivate_user,
     set_admin,
 )
-from placements.accounts.models import Role, TokenPurpose, User
+from placements.accounts.models import Role, TokenPurpose, User, organisation_model
 from placements.accounts.passwords import MIN_LENGTH
 from placements.accounts.services import (
     AccountError,
@@ -39,7 +38,6 @@ from placements.audit.services import record
 from placements.db import DbSession
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
-from schools.models import School
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
@@ -216,18 +214,17 @@ class UsersController(Controller):
 
     path = "/users"
     include_in_schema = False
-    opt = access(Role.COORDINATOR)
+    opt = COORDINATOR
 
     @get("/")
     async def list_users(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
         paging = page_from_request(request)
-        total = await db_session.scalar(select(func.count()).select_from(User)) or 0
-        users = await db_session.scalars(
-            select(User).order_by(User.role, User.email).limit(paging.limit).offset(paging.offset)
+        users, total = await queries.list_users(
+            db_session, order=(User.role, User.email), limit=paging.limit, offset=paging.offset
         )
         return Template(
             template_name="placements/users.html",
-            context={"users": list(users), "page": Page.of(paging, total, request)},
+            context={"users": users, "page": Page.of(paging, total, request)},
         )
 
     @get("/invite")
@@ -246,11 +243,11 @@ class UsersController(Controller):
             errors.add("role", "Select what the person does")
         tenant = None
         if role == Role.SCHOOL_STAFF:
-            tenant = await _find(db_session, School, values.get("school_id"))
+            tenant = await _find(db_session, Role.SCHOOL_STAFF, values.get("school_id"))
             if tenant is None:
                 errors.add("school_id", "Select the person's school")
         elif role == Role.EMPLOYER_USER:
-            tenant = await _find(db_session, Employer, values.get("employer_id"))
+            tenant = await _find(db_session, Role.EMPLOYER_USER, values.get("employer_id"))
             if tenant is None:
                 errors.add("employer_id", "Select the person's employer")
         if not errors:
@@ -258,8 +255,8 @@ class UsersController(Controller):
                 email=values["email"],
                 name=values["name"],
                 role=Role(role),
-                school_id=tenant.id if isinstance(tenant, School) else None,
-                employer_id=tenant.id if isinstance(tenant, Employer) else None,
+                school_id=tenant.id if role == Role.SCHOOL_STAFF and tenant else None,
+                employer_id=tenant.id if role == Role.EMPLOYER_USER and tenant else None,
             )
             try:
                 await invite_user(
@@ -276,8 +273,8 @@ class UsersController(Controller):
 
     @staticmethod
     async def _render_invite(db: AsyncSession, values: dict[str, str], errors: FormErrors) -> Template:
-        schools = (await db.execute(select(School.id, School.name).order_by(School.name))).all()
-        employers = (await db.execute(select(Employer.id, Employer.name).order_by(Employer.name))).all()
+        schools = await queries.organisation_choices(db, Role.SCHOOL_STAFF)
+        employers = await queries.organisation_choices(db, Role.EMPLOYER_USER)
         return render_form(
             "placements/invite.html",
             values=values,
@@ -288,9 +285,9 @@ class UsersController(Controller):
         )
 
 
-async def _find(db: AsyncSession, model: type[School] | type[Employer], raw_id: str | None) -> Any:
+async def _find(db: AsyncSession, role: Role, raw_id: str | None) -> Any:
     try:
-        return await db.get(model, UUID(raw_id or ""))
+        return await db.get(organisation_model(role), UUID(raw_id or ""))
     except ValueError:
         return None
 

@@ -24,6 +24,7 @@ from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.clock import now
 from placements.notifications.services import public_url, queue_email
+from placements.refusals import Refusal
 from placements.settings import get_settings
 
 if TYPE_CHECKING:
@@ -61,12 +62,8 @@ INVITATIONS_PER_ORGANISATION = Limit(
 )
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A request about an account that cannot be carried out, with a message for the person."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class LinkExpired(AccountError):

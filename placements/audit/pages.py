@@ -11,8 +11,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 from msgspec import Struct
 
-from placements.accounts.guards import access
-from placements.accounts.models import Role
+from placements.accounts.guards import COORDINATOR
 from placements.audit.labels import record_names
 from placements.audit.queries import AuditFilter, audit_actions, audit_entries
 from placements.db import DbSession
@@ -30,7 +29,7 @@ def _date(raw: str | None) -> date | None:
 class AuditPages(Controller):
     path = "/audit"
     include_in_schema = False
-    opt = access(Role.COORDINATOR)
+    opt = COORDINATOR
 
     @get("/")
     async def browse(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
@@ -70,7 +69,7 @@ class AuditEntryOut(Struct):
 class AuditApi(Controller):
     path = "/api/audit"
     tags = ["Audit"]
-    opt = access(Role.COORDINATOR)
+    opt = COORDINATOR
 
     @get("/", operation_id="listAuditEntries", summary="The audit log, newest first", raises=API_ERRORS)
     async def list_entries(

@@ -10,8 +10,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from msgspec import Struct
 
-from placements.accounts.guards import access
-from placements.accounts.models import Role
+from placements.accounts.guards import COORDINATOR
 from placements.db import DbSession
 from placements.jobs.models import JobRecord, JobStatus
 from placements.web.errors import API_LOOKUP_ERRORS
@@ -33,7 +32,7 @@ class JobOut(Struct):
 class JobsApi(Controller):
     path = "/api/jobs"
     tags = ["Jobs"]
-    opt = access(Role.COORDINATOR)
+    opt = COORDINATOR
 
     @get(
         "/{job_id:uuid}",

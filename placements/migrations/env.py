@@ -7,8 +7,8 @@ from alembic import context
 from sqlalchemy import JSON
 from sqlalchemy.engine import Connection
 
+from placements.app import metadata
 from placements.migrate import compared
-from placements.models import metadata
 
 config = context.config
 

@@ -6,32 +6,24 @@ from typing import Any
 
 from litestar import Controller, Request, get
 from litestar.response import Template
-from sqlalchemy import func, select
 
-from placements.accounts.guards import access, development_only
-from placements.accounts.models import Role
+from placements.accounts.guards import COORDINATOR, development_only
 from placements.db import DbSession
-from placements.notifications.models import OutboxMessage
+from placements.notifications import queries
 from placements.web.paging import Page, page_from_request
 
 
 class SentEmailsPage(Controller):
     path = "/sent-emails"
     include_in_schema = False
-    opt = access(Role.COORDINATOR)
+    opt = COORDINATOR
     guards = [development_only]
 
     @get("/")
     async def list_emails(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
         paging = page_from_request(request, per_page=20)
-        total = await db_session.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-        messages = await db_session.scalars(
-            select(OutboxMessage)
-            .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
-            .limit(paging.limit)
-            .offset(paging.offset)
-        )
+        messages, total = await queries.sent_emails(db_session, limit=paging.limit, offset=paging.offset)
         return Template(
             template_name="placements/sent_emails.html",
-            context={"messages": list(messages), "page": Page.of(paging, total, request)},
+            context={"messages": messages, "page": Page.of(paging, total, request)},
         )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import quote
 
@@ -16,12 +14,15 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import DBAPIError
 
 from placements.outages import ServiceUnavailable, is_outage
+from placements.refusals import Refusal
 from placements.web.csv_files import MAX_BYTES as MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
@@ -39,22 +40,25 @@ TOO_LARGE = (
 )
 
 
-@contextmanager
-def refusals_as_conflicts(*refusals: type[Exception]) -> Iterator[None]:
-    """A service's refusal (one of `refusals`, whose message is for the person) answers 409 with it."""
-    try:
-        yield
-    except refusals as exc:
-        raise ConflictException(str(exc)) from exc
-
-
 class ConflictException(ClientException):
     status_code = 409
+
+
+class FieldsRefused(ClientException):
+    """Named in `raises` for the OpenAPI document: a Refusal naming fields answers 422 (see below)."""
+
+    status_code = 422
 
 
 # What any API operation may answer besides its own result: declared so the OpenAPI document is complete.
 API_ERRORS: list[type[HTTPException]] = [NotAuthorizedException, PermissionDeniedException]
 API_LOOKUP_ERRORS: list[type[HTTPException]] = [*API_ERRORS, NotFoundException]
+WRITE_ERRORS: list[type[HTTPException]] = [
+    *API_LOOKUP_ERRORS,
+    ValidationException,
+    ConflictException,
+    FieldsRefused,
+]
 
 TITLES = {
     400: "There is a problem with the request",
@@ -63,6 +67,7 @@ TITLES = {
     404: "Page not found",
     405: "Page not found",
     409: "This clashes with something already saved",
+    422: "Check what was sent",
     413: "The file is too large",
     429: "Too many attempts",
     500: "Sorry, there is a problem with the service",
@@ -89,6 +94,8 @@ def _status_and_detail(exc: Exception) -> tuple[int, str, dict[str, str]]:
         # Litestar's own refusal of a body over the limit names no size.
         detail = TOO_LARGE if isinstance(exc, RequestEntityTooLarge) else exc.detail
         return exc.status_code, detail, dict(exc.headers or {})
+    if isinstance(exc, Refusal):
+        return (422 if exc.problems else 409), str(exc), {}
     if _is_nested_too_deeply(exc):
         return 400, "The request body is nested too deeply to read. Send at most a few levels of [ and {", {}
     if isinstance(exc, NotFoundError):
@@ -115,7 +122,21 @@ def _is_nul_character(exc: BaseException) -> bool:
     return False
 
 
+def refusal_response(request: Request[Any, Any, Any], exc: Refusal) -> Response[Any]:
+    """A service's refusal as RFC 9457 problem details: 422 naming each field at fault, or 409."""
+    status = 422 if exc.problems else 409
+    fields = [{"name": name, "reason": reason} for name, reason in exc.problems.items()]
+    return ProblemDetailsException(
+        detail=str(exc),
+        status_code=status,
+        title=TITLES[status],
+        extra={"invalid_params": fields} if fields else None,
+    ).to_response(request)
+
+
 def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if isinstance(exc, Refusal) and wants_json(request):
+        return refusal_response(request, exc)
     status, detail, headers = _status_and_detail(exc)
     if status == 503:
         log.warning("unavailable on %s %s: %r", request.method, request.url.path, exc)

@@ -14,6 +14,7 @@ from litestar.response import Template
 # Python: spell out the whitespace and control characters instead of using \s.
 _NOT_IN_EMAIL = r"@ \t\n\r\f\v\x00-\x1f\x7f-\x9f"
 EMAIL = re.compile(rf"^[^{_NOT_IN_EMAIL}]+@[^{_NOT_IN_EMAIL}]+\.[^{_NOT_IN_EMAIL}]+$")
+WHOLE = re.compile(r"^[0-9]{1,12}$")
 
 
 class FormErrors(dict[str, str]):
@@ -32,6 +33,29 @@ class FormErrors(dict[str, str]):
         """`what` ("The name") must fit its column: PostgreSQL refuses a longer value outright."""
         if len(values.get(field, "")) > longest:
             self.add(field, f"{what} must be {longest:,} characters or fewer")
+
+    def whole(
+        self, values: dict[str, str], field: str, label: str, low: int, high: int, *, required: bool
+    ) -> int | None:
+        """The field's whole number from `low` to `high`; `label` ("the yearly target") names it."""
+        text = values.get(field, "")
+        if not text:
+            if required:
+                self.add(field, f"Enter {label}")
+            return None
+        if not WHOLE.match(text) or not low <= int(text) <= high:
+            self.add(field, f"{label[0].upper()}{label[1:]} must be a whole number from {low} to {high}")
+            return None
+        return int(text)
+
+    def date(self, values: Mapping[str, Any], field: str, *, missing: str | None = None) -> date | None:
+        """A GOV.UK date input as a date. Blank boxes are None, or refused with `missing` when given."""
+        entered, day = date_input(values, field)
+        if not entered and missing:
+            self.add(field, missing)
+        elif entered and day is None:
+            self.add(field, "Enter a real date, like 27 3 2027")
+        return day
 
     def email(self, values: dict[str, str], field: str = "email") -> str:
         value = self.require(values, field, "Enter an email address")
@@ -65,3 +89,10 @@ def date_input(values: Mapping[str, Any], name: str) -> tuple[bool, date | None]
     except ValueError:
         return True, None
     return True, day if day.year >= 2000 else None
+
+
+def date_input_values(name: str, day: date | None) -> dict[str, str]:
+    """A date as a GOV.UK date input's three boxes, to show in a form; nothing for no date."""
+    if day is None:
+        return {}
+    return {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}

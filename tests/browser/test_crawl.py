@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 from placements.accounts.models import Role
-from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 from tests.browser.crawl import Crawl, shape, sign_in
 from tests.browser.harness import PageAudit
 from tests.support import PASSWORD, make_user

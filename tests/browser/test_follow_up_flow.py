@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from playwright.async_api import expect
 
-from matching.follow_up import placement_days
-from matching.models import MatchRun, Outcome, Reply, RunStatus, Stage
+from matching.models import MatchRun, Outcome, Reply, RunStatus
+from matching.offers.follow_up import placement_days
 from placements.clock import now
+from programme.models import Stage
 from tests.browser.test_employer_flow import _sign_in, _sign_out
 from tests.support import PASSWORD
 

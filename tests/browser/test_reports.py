@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 async def test_the_coordinator_sees_the_demo_programme_as_charts(
     db, settings, live_server, page, page_audit, artifacts
 ):
-    from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
+    from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 
     await load_demo(db, settings)
     await db.commit()

@@ -10,8 +10,9 @@ import pytest
 from playwright.async_api import expect
 from sqlalchemy import select
 
-from matching.models import ChoiceEntry, Outcome, Preference, Stage
+from matching.models import ChoiceEntry, Outcome, Preference
 from placements.accounts.models import Role
+from programme.models import Stage
 from tests.browser.test_employer_flow import _sign_in, _sign_out
 from tests.support import (
     PASSWORD,

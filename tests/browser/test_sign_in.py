@@ -51,7 +51,7 @@ async def test_wrong_password_shows_the_error_summary(db, live_server, page, pag
 
 
 async def test_demo_coordinator_signs_in(db, settings, live_server, page, page_audit):
-    from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
+    from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 
     await load_demo(db, settings)
     await db.commit()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from demo.data import load_demo
 from employers.compliance import insurance_warning, matching_problems
 from employers.models import Employer, EmployerCompliance, EmployerStatus
 from placements.clock import today
-from placements.demo import load_demo
 
 
 async def test_demo_employers_have_records_one_expiring_one_lapsed_three_pending(client, db, settings):

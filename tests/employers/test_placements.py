@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import func, select
 
 from employers.models import EmployerStatus, Placement, PlacementStatus, WorkMode
-from matching.models import Stage
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.geo import district_centroid
+from programme.models import Stage
 from tests.support import make_compliance, make_employer, make_placement, make_round, make_school, make_user
 
 FORM = {

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from matching import offers
-from matching.follow_up import placement_days
 from matching.models import Outcome
+from matching.offers import services as offers
+from matching.offers.follow_up import placement_days
 from tests.matching.published import publish_choices
 
 

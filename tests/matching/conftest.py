@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.models import Stage
 from placements.accounts.models import Role, User
+from programme.models import Stage
 from tests.support import (
     make_compliance,
     make_consent,

@@ -9,9 +9,10 @@ from uuid import UUID
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching import preferences, rounds
-from matching.models import Stage
+from matching.choices import services as preferences
+from matching.rounds import services as rounds
 from placements.jobs.queue import get_queue
+from programme.models import Stage
 from tests.support import Client, run_queued_jobs
 
 RUN_FORM = {"mode": "optimal", "preset": "fewest_poor", "priority_weight": "1", "seed": "0"}

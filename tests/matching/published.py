@@ -8,9 +8,13 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching import preferences, publication, rounds, runs
-from matching.models import MatchRun, Outcome, RunStatus, Stage
+from matching.choices import services as preferences
+from matching.models import MatchRun, Outcome, RunStatus
 from matching.policy import RunPolicy
+from matching.rounds import services as rounds
+from matching.runs import publication
+from matching.runs import services as runs
+from programme.models import Stage
 from tests.support import run_queued_jobs
 
 

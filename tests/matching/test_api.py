@@ -7,14 +7,15 @@ import hashlib
 
 from sqlalchemy import func, select
 
-from matching import preferences
-from matching.models import Adjustment, ChoiceEntry, MatchRun, Preference, Round, RunStatus, Stage
+from matching.choices import services as preferences
+from matching.models import Adjustment, ChoiceEntry, MatchRun, Preference, RunStatus
 from matching.policy import PRESETS
-from matching.schemas import Mode, Preset
+from matching.runs.schemas import Mode, Preset
 from matching.solver import result_to_json, solve_bytes
 from matching.solver.instance import MODES
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
+from programme.models import Round, Stage
 from tests.support import make_placement, make_round, make_user, run_queued_jobs
 
 ROUND = {"name": "Summer placements 2031", "programme_year": 2031, "weeks": ["2031-W26", "2031-W25"]}

@@ -8,10 +8,14 @@ from datetime import date, timedelta
 import time_machine
 from sqlalchemy import select
 
-from matching import preferences, publication, rounds, runs
-from matching.models import Outcome, Stage
+from matching.choices import services as preferences
+from matching.models import Outcome
 from matching.policy import RunPolicy
+from matching.rounds import services as rounds
+from matching.runs import publication
+from matching.runs import services as runs
 from placements.audit.models import AuditEntry
+from programme.models import Stage
 from tests.support import run_queued_jobs
 
 

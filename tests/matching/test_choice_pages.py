@@ -11,11 +11,12 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from matching.models import ChoiceEntry, Preference, Stage
-from matching.preferences import placement_code
+from matching.choices.services import placement_code
+from matching.models import ChoiceEntry, Preference
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.clock import today
+from programme.models import Stage
 from tests.support import make_pupil, make_user
 
 

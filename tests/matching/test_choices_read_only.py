@@ -3,9 +3,9 @@ choices are shown, not offered for change, with the day they closed."""
 
 from __future__ import annotations
 
-from matching import rounds
-from matching.models import Stage
+from matching.rounds import services as rounds
 from placements.clock import today
+from programme.models import Stage
 from tests.matching.published import enter
 
 

@@ -12,13 +12,18 @@ import time_machine
 from sqlalchemy import func, select
 
 from employers.models import Placement
-from matching import follow_up, offers, publication, rounds, runs
 from matching.errors import MatchingError
-from matching.models import Attendance, FollowUp, Outcome, Stage
+from matching.models import Attendance, FollowUp, Outcome
+from matching.offers import follow_up
+from matching.offers import services as offers
+from matching.offers.queries import outcome_for
 from matching.policy import RunPolicy
-from matching.queries import outcome_for
+from matching.rounds import services as rounds
+from matching.runs import publication
+from matching.runs import services as runs
 from placements.audit.models import AuditEntry
-from schools.services import subject_access_export
+from programme.models import Stage
+from schools.subject_access import subject_access_export
 from tests.matching.agreed import agreed
 from tests.matching.published import publish_choices
 from tests.support import run_queued_jobs

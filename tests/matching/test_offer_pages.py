@@ -13,8 +13,8 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from matching import offers
 from matching.models import Outcome, Reply
+from matching.offers import services as offers
 from placements.audit.models import AuditEntry
 from placements.web.templating import week_commencing
 from tests.matching.published import publish_choices

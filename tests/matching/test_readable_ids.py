@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from matching import rounds
-from matching.models import Outcome, Stage
+from matching.models import Outcome
+from matching.rounds import services as rounds
+from programme.models import Stage
 from tests.matching.pages_support import finished_run
 from tests.matching.published import enter
 

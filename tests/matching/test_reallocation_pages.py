@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from matching import rounds
-from matching.models import Stage
+from matching.rounds import services as rounds
+from programme.models import Stage
 from tests.matching.pages_support import finished_run
 from tests.matching.published import publish_choices
 

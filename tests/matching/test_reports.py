@@ -13,10 +13,10 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from matching import offers
 from matching.models import Attendance, FollowUp, Outcome
-from matching.report_exports import suppress
-from matching.reports import Scope, round_report
+from matching.offers import services as offers
+from matching.reports.exports import suppress
+from matching.reports.services import Scope, round_report
 from placements.audit.models import AuditEntry
 from placements.geo import haversine_km
 from tests.matching.published import publish_choices

@@ -10,7 +10,6 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from matching import offers, rounds
 from matching.errors import MatchingError
 from matching.models import (
     Adjustment,
@@ -21,14 +20,16 @@ from matching.models import (
     MatchRun,
     Outcome,
     Preference,
-    Round,
-    Stage,
 )
-from matching.reports import Scope, round_report
-from matching.retention import add_months, erase_after, erase_round_pupil_data
+from matching.offers import services as offers
+from matching.reports.services import Scope, round_report
+from matching.retention.services import erase_round_pupil_data
+from matching.rounds import services as rounds
+from matching.rounds.keeping import add_months, erase_after
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.jobs.schedule import daily_jobs, start_daily_job
+from programme.models import Round, Stage
 from schools.models import ErasedPupil, Pupil
 from tests.matching.published import publish_choices
 from tests.support import make_pupil, make_round, make_user, run_queued_jobs

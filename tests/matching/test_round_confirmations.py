@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from matching import rounds
-from matching.models import Reply, Stage
+from matching.models import Reply
+from matching.rounds import services as rounds
 from placements.clock import today
+from programme.models import Stage
 from tests.matching.published import enter, publish_choices
 
 

@@ -8,9 +8,10 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from matching.models import Adjustment, AdjustmentKind, Round, Stage
+from matching.models import Adjustment, AdjustmentKind
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
+from programme.models import Round, Stage
 from tests.matching.pages_support import close_preferences, enter_choices
 from tests.support import make_round, make_user
 

@@ -9,16 +9,22 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from matching import offers, preferences, publication, rounds, runs
+from matching.choices import services as preferences
 from matching.errors import MatchingError
-from matching.models import MatchRun, Outcome, RunKind, RunStatus, Stage
+from matching.models import MatchRun, Outcome, RunKind, RunStatus
+from matching.offers import services as offers
 from matching.policy import RunPolicy
+from matching.rounds import services as rounds
+from matching.runs import publication
+from matching.runs import services as runs
+from matching.runs.verify import verify_run
 from matching.solver import load_instance
-from matching.verify import verify_run
 from placements.clock import today
 from placements.jobs.schedule import start_daily_job
 from placements.notifications.models import OutboxMessage
-from schools.services import subject_access_export, withdraw_consent
+from programme.models import Stage
+from schools.services import withdraw_consent
+from schools.subject_access import subject_access_export
 from tests.matching.published import matched_run
 from tests.support import run_queued_jobs
 

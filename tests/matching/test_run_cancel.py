@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from matching import runs
 from matching.models import MatchRun, RunStatus
+from matching.runs import services as runs
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord, JobStatus

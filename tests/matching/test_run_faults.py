@@ -14,14 +14,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching import publication, runs
-from matching.models import MatchRun, Round, RunStatus, Stage
+from matching.models import MatchRun, RunStatus
 from matching.policy import RunPolicy
+from matching.runs import publication
+from matching.runs import services as runs
 from placements.app import create_app
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.queue import ArqQueue, install_queue, submit
 from placements.settings import get_settings
+from programme.models import Round, Stage
 from tests.faults import REDIS_URL, Link, ServiceProcess, eventually, free_port, redis_port, service_env
 from tests.matching.pages_support import RUN_FORM
 from tests.matching.published import enter

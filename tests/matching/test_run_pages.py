@@ -7,11 +7,12 @@ import uuid
 
 from sqlalchemy import func, select
 
-from matching import runs
-from matching.models import MatchRun, Outcome, RunStatus, Stage
+from matching.models import MatchRun, Outcome, RunStatus
+from matching.runs import services as runs
 from placements.audit.models import AuditEntry
 from placements.jobs.models import JobRecord
 from placements.notifications.models import OutboxMessage
+from programme.models import Stage
 from tests.matching.pages_support import RUN_FORM, close_preferences, finished_run, hold_jobs, start_run
 from tests.support import make_round, run_queued_jobs
 

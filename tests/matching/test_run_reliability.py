@@ -8,14 +8,16 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-import matching.runs
-from matching import publication, runs
-from matching.models import AdjustmentKind, MatchRun, Outcome, RunKind, RunStatus, Stage
+import matching.runs.services
+from matching.models import AdjustmentKind, MatchRun, Outcome, RunKind, RunStatus
 from matching.policy import RunPolicy
+from matching.runs import publication
+from matching.runs import services as runs
 from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.registry import JobContext
+from programme.models import Stage
 from tests.matching.pages_support import hold_jobs
 from tests.matching.published import enter
 from tests.support import run_queued_jobs

@@ -3,7 +3,7 @@ coordinator reads or picks them."""
 
 from __future__ import annotations
 
-from matching.preferences import placement_code
+from matching.choices.services import placement_code
 from tests.matching.pages_support import close_preferences, finished_run
 from tests.support import make_placement
 

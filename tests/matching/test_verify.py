@@ -14,11 +14,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from matching import preferences, runs
-from matching.models import MatchRun, Stage
+from matching.choices import services as preferences
+from matching.models import MatchRun
 from matching.policy import RunPolicy
+from matching.runs import services as runs
+from matching.runs.verify import BYTE_IDENTICAL, DOES_NOT_REPRODUCE, SAME_OPTIMUM, compare
 from matching.solver import result_to_json, solve_bytes
-from matching.verify import BYTE_IDENTICAL, DOES_NOT_REPRODUCE, SAME_OPTIMUM, compare
+from programme.models import Stage
 from tests.support import run_queued_jobs
 
 

@@ -13,10 +13,10 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from matching.models import Stage
+from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 from placements.accounts.models import Role
 from placements.clock import today
-from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
+from programme.models import Stage
 from tests.support import make_round, make_user
 
 pytestmark = pytest.mark.slow

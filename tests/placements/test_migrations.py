@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from placements import migrate
+from placements.app import metadata
 from placements.db import create_engine
 from placements.migrate import compared
-from placements.models import metadata
 from placements.settings import normalise_database_url, settings_from_env
 from tests.conftest import _admin_url, _postgres
 
@@ -109,7 +109,7 @@ def _in_session(url: str, work: Any) -> Any:
 
 
 def test_migrations_undo_with_data_in_the_database(tmp_path):
-    from placements.demo import load_demo
+    from demo.data import load_demo
 
     with empty_database(tmp_path) as url:
         settings = settings_from_env({"DATABASE_URL": url})

@@ -9,8 +9,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from matching.choices.services import placement_code
 from matching.models import ChoiceEntry, Preference
-from matching.preferences import placement_code
 from placements.accounts.models import Role
 from placements.clock import today
 from schools.models import Pupil, PupilImport

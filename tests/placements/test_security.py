@@ -75,7 +75,7 @@ async def test_a_crash_shows_a_friendly_page_without_details(client, db, monkeyp
     async def broken(_db):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("placements.web.pages.current_round", broken)
+    monkeypatch.setattr("programme.domain.current_round", broken)
     page = await client.page("/")
     assert page.status_code == 500
     assert "Sorry, there is a problem with the service" in page.text and "boom" not in page.text

@@ -13,13 +13,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import delete, func, select
 
+from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
 from employers.models import Employer, Placement
-from matching.models import Round, Stage
 from placements.accounts.models import Role, User
 from placements.audit.models import AuditEntry
 from placements.cli import main
-from placements.demo import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
 from placements.settings import DEFAULT_SECRET, SettingsError, settings_from_env
+from programme.models import Round, Stage
 from schools.models import Pupil, School
 
 

@@ -7,8 +7,8 @@ from sqlalchemy import String, Text, func, select, text
 from sqlalchemy.types import JSON
 
 from placements.accounts.models import Role
+from placements.app import metadata
 from placements.audit.models import AuditEntry
-from placements.models import metadata
 from schools.models import ErasedPupil
 from schools.queries import pupils_with_current_consent
 from tests.support import make_consent, make_pupil, make_school, make_user

@@ -1,0 +1,36 @@
+"""`placements demo`: load the demo data into an empty database."""
+
+from __future__ import annotations
+
+import click
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from placements.commands import in_transaction, settings_or_fail
+
+
+@click.command()
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
+def demo(if_empty: bool) -> None:
+    """Load demo data: schools, employers, pupils, placements and an open round."""
+    from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
+    from placements.accounts.services import count_users
+
+    settings = settings_or_fail()
+
+    async def work(session: AsyncSession) -> list[tuple[str, str]] | None:
+        if await count_users(session):
+            if if_empty:
+                return None
+            raise click.ClickException("the database already has accounts; demo data goes into an empty one")
+        return await load_demo(session, settings)
+
+    try:
+        accounts = in_transaction(work)
+    except DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
+    if accounts is not None:
+        click.echo(f"Loaded demo data: {len(accounts)} accounts.")
+    click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
+    click.echo(f"  coordinator     {COORDINATOR_EMAIL}")
+    click.echo("  school staff    advisor@preston-riverside-academy.demo.placements.test")
+    click.echo("  employer        team@ribble-data-ltd.demo.placements.test")

@@ -1,0 +1,1 @@
+"""Pupils' ranked choices: entered by schools one by one or uploaded, checked and closed."""

@@ -1,0 +1,43 @@
+"""What an employer sees of a matched pupil beyond the basics, and the audit entry when it does.
+
+Written once for the pages and the API: the pupil's access needs once the school has accepted, the
+emergency contact during the placement's weeks (queries.employer_details); each viewing of either
+is recorded as "match_viewed".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.offers.queries import OutcomeRow, employer_details
+from placements.accounts.models import User
+from placements.audit.services import record
+from placements.clock import today
+
+
+@dataclass(frozen=True)
+class EmployerDetails:
+    access_needs: str | None = None
+    emergency_contact: str | None = None
+
+
+NONE = EmployerDetails()
+
+
+async def details_for_employer(
+    db: AsyncSession, row: OutcomeRow, *, viewer: User, ip_address: str | None
+) -> EmployerDetails:
+    access_needs, contact = employer_details(row, today())
+    if access_needs is not None or contact is not None:
+        await record(
+            db,
+            actor=viewer,
+            action="match_viewed",
+            record_type="outcome",
+            record_id=row.outcome.id,
+            ip_address=ip_address,
+            emergency_contact=contact is not None,
+        )
+    return EmployerDetails(access_needs, contact)

@@ -1,0 +1,1 @@
+"""Reports: the round's figures, year on year, and their downloads."""

@@ -1,0 +1,487 @@
+"""The programme at a glance: one round's figures, as a coordinator, a school or an employer may see them.
+
+A coordinator sees the whole programme; a school the same figures for its own pupils; an employer
+its own placements' fill and confirmations. Every figure is a count of current outcomes (a pupil's
+newest published result), so a reallocated pupil counts once, where they are now.
+
+Once a round's pupil data is erased (see `matching.retention`), its figures come from the
+anonymous snapshot taken just before, so earlier rounds stay comparable year on year.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from employers.inputs import PATHWAYS
+from employers.models import Employer, Placement, PlacementStatus, WorkMode
+from matching.models import Attendance, ChoiceEntry, FollowUp, Outcome, Reply, holds_place, offer_status
+from placements.accounts.models import Role, User
+from placements.geo import haversine_km
+from programme.models import Round
+from schools.models import Pupil, School
+from schools.queries import has_current_consent
+
+# Travel bands in km: (upper bound, label); the last band has no upper bound.
+TRAVEL_BANDS = ((5.0, "Under 5 km"), (10.0, "5 to 10 km"), (20.0, "10 to 20 km"), (40.0, "20 to 40 km"))
+FAR = "40 km or more"
+UNLISTED = "Another suitable placement"
+# Why a listed choice was not eligible, as the solver's explanations put it.
+INELIGIBLE = ("too far", "wrong year group", "no shared week", "forbidden")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose figures: the whole programme, one school's pupils or one employer's placements."""
+
+    school_id: UUID | None = None
+    employer_id: UUID | None = None
+
+    @classmethod
+    def of(cls, user: User) -> Scope:
+        if user.role is Role.SCHOOL_STAFF:
+            return cls(school_id=user.school_id or UUID(int=0))
+        if user.role is Role.EMPLOYER_USER:
+            return cls(employer_id=user.employer_id or UUID(int=0))
+        return cls()
+
+    @property
+    def programme(self) -> bool:
+        return self.school_id is None and self.employer_id is None
+
+    def outcomes(self) -> ColumnElement[bool]:
+        if self.school_id is not None:
+            return Pupil.school_id == self.school_id
+        if self.employer_id is not None:
+            return Placement.employer_id == self.employer_id
+        return true()
+
+
+@dataclass
+class Headline:
+    target: int
+    taking_part: int = 0
+    placed: int = 0
+    agreed: int = 0
+    unplaced: int = 0
+    published: bool = False
+
+
+@dataclass
+class Fill:
+    """Places offered against places taken, for one employer, pathway or placement."""
+
+    name: str
+    places: int = 0
+    offered: int = 0
+    agreed: int = 0
+    employer: str = ""  # a placement's employer
+
+    @property
+    def rate(self) -> float | None:
+        return self.offered / self.places if self.places else None
+
+    @property
+    def chart_row(self) -> tuple[str, float | None, int]:
+        return self.name, self.rate, self.places
+
+
+@dataclass
+class SchoolFigures:
+    name: str
+    registered: int = 0
+    consenting: int = 0
+    with_choices: int = 0
+    placed: int = 0
+    agreed: int = 0
+    has_advisor: bool = False
+
+    @property
+    def flags(self) -> list[str]:
+        missing = ((not self.has_advisor, "No digital advisor"), (not self.registered, "No pupils"))
+        return [text for absent, text in missing if absent]
+
+
+@dataclass
+class Group:
+    """Priority pupils or the others: how many took part, how many were placed, and how well."""
+
+    name: str
+    taking_part: int = 0
+    placed: int = 0
+    rank_total: int = 0
+    ranked: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.placed / self.taking_part if self.taking_part else None
+
+    @property
+    def mean_rank(self) -> float | None:
+        return self.rank_total / self.ranked if self.ranked else None
+
+    @property
+    def chart_row(self) -> tuple[str, float | None, int]:
+        return self.name, self.rate, self.taking_part
+
+
+@dataclass
+class FollowUpFigures:
+    agreed: int = 0
+    completed: int = 0
+    not_completed: int = 0
+    feedback: int = 0
+    would_host_again: int = 0
+    days_recorded: int = 0
+    days_attended: int = 0
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.completed / self.agreed if self.agreed else None
+
+    @property
+    def feedback_rate(self) -> float | None:
+        return self.feedback / self.agreed if self.agreed else None
+
+    @property
+    def attendance_rate(self) -> float | None:
+        return self.days_attended / self.days_recorded if self.days_recorded else None
+
+
+@dataclass
+class RoundReport:
+    round_name: str
+    programme_year: int
+    headline: Headline
+    ranks: list[tuple[str, int]] = field(default_factory=list)
+    unplaced_reasons: list[tuple[str, int]] = field(default_factory=list)
+    employers: list[Fill] = field(default_factory=list)
+    pathways: list[Fill] = field(default_factory=list)
+    placements: list[Fill] = field(default_factory=list)
+    schools: list[SchoolFigures] = field(default_factory=list)
+    groups: list[Group] = field(default_factory=list)
+    travel: list[tuple[str, int]] = field(default_factory=list)
+    mean_travel_km: float | None = None
+    follow_up: FollowUpFigures = field(default_factory=FollowUpFigures)
+    # True when the figures come from the snapshot kept after the round's pupil data was erased.
+    erased: bool = False
+
+    def snapshot(self) -> dict[str, Any]:
+        """The report as plain JSON: every figure is a count of organisations' or anonymous pupils."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> RoundReport:
+        return cls(
+            round_name=data["round_name"],
+            programme_year=data["programme_year"],
+            headline=Headline(**data["headline"]),
+            ranks=[(label, n) for label, n in data["ranks"]],
+            unplaced_reasons=[(label, n) for label, n in data["unplaced_reasons"]],
+            employers=[Fill(**row) for row in data["employers"]],
+            pathways=[Fill(**row) for row in data["pathways"]],
+            placements=[Fill(**row) for row in data["placements"]],
+            schools=[SchoolFigures(**row) for row in data["schools"]],
+            groups=[Group(**row) for row in data["groups"]],
+            travel=[(label, n) for label, n in data["travel"]],
+            mean_travel_km=data["mean_travel_km"],
+            follow_up=FollowUpFigures(**data["follow_up"]),
+            erased=True,
+        )
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """What the report needs of one current outcome (no names)."""
+
+    rank: int | None
+    placement_id: UUID | None
+    status: str
+    explanation: str
+    holds_place: bool
+    agreed: bool
+    school_id: UUID
+    priority: bool
+    travel_km: float | None
+    completed: bool | None
+    feedback: bool
+    would_host_again: bool | None
+
+
+async def round_report(db: AsyncSession, round_: Round, scope: Scope) -> RoundReport:
+    """The round's figures for `scope` (from the snapshot once its pupil data has been erased)."""
+    if round_.pupil_data_erased_on is not None and round_.aggregates:
+        report = RoundReport.from_snapshot(round_.aggregates)
+        # Only the programme's own figures outlive the pupil data; a school or employer sees nothing.
+        return (
+            report
+            if scope.programme
+            else RoundReport(round_.name, round_.programme_year, Headline(0), erased=True)
+        )
+    facts = await _facts(db, round_.id, scope)
+    report = RoundReport(
+        round_name=round_.name,
+        programme_year=round_.programme_year,
+        headline=Headline(target=round_.target if scope.programme else 0),
+    )
+    taking_part = await _taking_part(db, round_.id, scope)
+    _fill_headline(report.headline, facts, sum(taking_part.values()))
+    report.ranks = _ranks(facts, round_.max_choices)
+    report.unplaced_reasons = _unplaced_reasons(facts)
+    report.groups = _groups(facts, taking_part)
+    report.travel, report.mean_travel_km = _travel(facts)
+    report.follow_up = await _follow_up(db, round_.id, scope, facts)
+    if scope.school_id is None:
+        fills = await _fills(db, round_.id, scope, facts)
+        report.placements, report.employers, report.pathways = fills
+    if scope.employer_id is None:
+        report.schools = await _schools(db, round_.id, scope, facts)
+    return report
+
+
+async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
+    rows = await db.execute(
+        select(
+            Outcome.rank,
+            Outcome.placement_id,
+            Outcome.explanation,
+            Outcome.employer_reply,
+            Outcome.school_reply,
+            Outcome.withdrawn_by,
+            Pupil.school_id,
+            Pupil.pupil_premium | Pupil.looked_after | Pupil.send,
+            func.coalesce(Pupil.lat, School.lat),
+            func.coalesce(Pupil.lon, School.lon),
+            Placement.work_mode,
+            Placement.lat,
+            Placement.lon,
+            FollowUp.completed,
+            FollowUp.employer_feedback.is_not(None),
+            FollowUp.would_host_again,
+        )
+        .join(Pupil, Pupil.id == Outcome.pupil_id)
+        .join(School, School.id == Pupil.school_id)
+        .outerjoin(Placement, Placement.id == Outcome.placement_id)
+        .outerjoin(FollowUp, FollowUp.outcome_id == Outcome.id)
+        .where(Outcome.round_id == round_id, Outcome.current.is_(True), scope.outcomes())
+    )
+    facts = []
+    for row in rows:
+        rank, placement_id, explanation, employer_reply, school_reply, withdrawn_by = row[:6]
+        school_id, priority, plat, plon, mode, qlat, qlon, completed, feedback, again = row[6:]
+        replies = (placement_id, employer_reply, school_reply, withdrawn_by)
+        holds = holds_place(*replies)
+        travel = None
+        if placement_id is not None and mode is not WorkMode.REMOTE and None not in (plat, plon, qlat, qlon):
+            travel = haversine_km(plat, plon, qlat, qlon)
+        facts.append(
+            _Fact(
+                rank=rank,
+                placement_id=placement_id,
+                status=offer_status(*replies),
+                explanation=explanation,
+                holds_place=holds,
+                agreed=holds and employer_reply is Reply.YES and school_reply is Reply.YES,
+                school_id=school_id,
+                priority=bool(priority),
+                travel_km=travel,
+                completed=completed,
+                feedback=bool(feedback),
+                would_host_again=again,
+            )
+        )
+    return facts
+
+
+async def _taking_part(db: AsyncSession, round_id: UUID, scope: Scope) -> dict[bool, int]:
+    """Pupils entered for the round, by priority (employers see only their offers, so none)."""
+    if scope.employer_id is not None:
+        return {}
+    priority = Pupil.pupil_premium | Pupil.looked_after | Pupil.send
+    query = (
+        select(priority, func.count())
+        .join(ChoiceEntry, ChoiceEntry.pupil_id == Pupil.id)
+        .where(ChoiceEntry.round_id == round_id)
+        .group_by(priority)
+    )
+    if scope.school_id is not None:
+        query = query.where(Pupil.school_id == scope.school_id)
+    return {bool(p): n for p, n in await db.execute(query)}
+
+
+def _fill_headline(headline: Headline, facts: list[_Fact], taking_part: int) -> None:
+    headline.taking_part = taking_part
+    headline.published = bool(facts)
+    headline.placed = sum(f.holds_place for f in facts)
+    headline.agreed = sum(f.agreed for f in facts)
+    headline.unplaced = sum(not f.holds_place for f in facts)
+
+
+def _ranks(facts: list[_Fact], max_choices: int) -> list[tuple[str, int]]:
+    counts = Counter(f.rank for f in facts if f.holds_place)
+    top = max([max_choices, *(r for r in counts if r is not None)])
+    return [(f"Choice {r}", counts.get(r, 0)) for r in range(1, top + 1)] + [(UNLISTED, counts.get(None, 0))]
+
+
+def unplaced_reason(status: str, explanation: str) -> str:
+    """Why a pupil holds no place, in a few words: the offer's fate, or the solver's reason."""
+    if status != "Unplaced":
+        return status
+    detail = explanation.removeprefix("unplaced: ")
+    if detail.startswith("no eligible choice"):
+        found = [why for why in INELIGIBLE if why in detail]
+        return "No eligible choice" + (f": {', '.join(found)}" if found else "")
+    return detail[:1].upper() + detail[1:].split(" (")[0]
+
+
+def _unplaced_reasons(facts: list[_Fact]) -> list[tuple[str, int]]:
+    counts = Counter(unplaced_reason(f.status, f.explanation) for f in facts if not f.holds_place)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _groups(facts: list[_Fact], taking_part: dict[bool, int]) -> list[Group]:
+    groups = {True: Group("Priority pupils"), False: Group("Other pupils")}
+    for priority, n in taking_part.items():
+        groups[priority].taking_part = n
+    for f in facts:
+        if f.holds_place:
+            group = groups[f.priority]
+            group.placed += 1
+            if f.rank is not None:
+                group.rank_total += f.rank
+                group.ranked += 1
+    return [groups[True], groups[False]]
+
+
+def _travel(facts: list[_Fact]) -> tuple[list[tuple[str, int]], float | None]:
+    distances = [f.travel_km for f in facts if f.holds_place and f.travel_km is not None]
+    counts = Counter(_band(km) for km in distances)
+    labels = [label for _, label in TRAVEL_BANDS] + [FAR]
+    mean = round(sum(distances) / len(distances), 1) if distances else None
+    return [(label, counts.get(label, 0)) for label in labels], mean
+
+
+def _band(km: float) -> str:
+    return next((label for bound, label in TRAVEL_BANDS if km < bound), FAR)
+
+
+async def _follow_up(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> FollowUpFigures:
+    agreed = [f for f in facts if f.agreed]
+    figures = FollowUpFigures(
+        agreed=len(agreed),
+        completed=sum(f.completed is True for f in agreed),
+        not_completed=sum(f.completed is False for f in agreed),
+        feedback=sum(f.feedback for f in agreed),
+        would_host_again=sum(f.would_host_again is True for f in agreed),
+    )
+    recorded, attended = (
+        await db.execute(
+            select(func.count(), func.coalesce(func.sum(case((Attendance.attended, 1), else_=0)), 0))
+            .select_from(Attendance)
+            .join(Outcome, Outcome.id == Attendance.outcome_id)
+            .join(Pupil, Pupil.id == Outcome.pupil_id)
+            .join(Placement, Placement.id == Outcome.placement_id)
+            .where(Outcome.round_id == round_id, Outcome.current.is_(True), scope.outcomes())
+        )
+    ).one()
+    figures.days_recorded, figures.days_attended = int(recorded), int(attended)
+    return figures
+
+
+async def _fills(
+    db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]
+) -> tuple[list[Fill], list[Fill], list[Fill]]:
+    """Fill of each placement, employer and pathway: published places against offers holding them."""
+    query = (
+        select(Placement.id, Placement.title, Placement.pathway, Placement.capacity)
+        .add_columns(Employer.id, Employer.name)
+        .join(Employer, Employer.id == Placement.employer_id)
+        .where(Placement.round_id == round_id, Placement.status == PlacementStatus.PUBLISHED)
+        .order_by(Employer.name, Placement.title, Placement.id)
+    )
+    if scope.employer_id is not None:
+        query = query.where(Placement.employer_id == scope.employer_id)
+    offered = Counter(f.placement_id for f in facts if f.holds_place)
+    agreed = Counter(f.placement_id for f in facts if f.agreed)
+    placements: list[Fill] = []
+    employers: dict[UUID, Fill] = {}
+    pathways: dict[str, Fill] = defaultdict(lambda: Fill(""))
+    for placement_id, title, pathway, capacity, employer_id, employer_name in await db.execute(query):
+        row = Fill(title, capacity, offered.get(placement_id, 0), agreed.get(placement_id, 0), employer_name)
+        placements.append(row)
+        for total in (employers.setdefault(employer_id, Fill(employer_name)), pathways[pathway]):
+            total.places += row.places
+            total.offered += row.offered
+            total.agreed += row.agreed
+    labels = dict(PATHWAYS)
+    for name, total in pathways.items():
+        total.name = labels.get(name, name)
+    return placements, list(employers.values()), sorted(pathways.values(), key=lambda fill: fill.name)
+
+
+async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> list[SchoolFigures]:
+    """Pupils registered, consenting, entered and placed, for every school (or the one school)."""
+    schools_query = select(School.id, School.name).order_by(School.name, School.id)
+    if scope.school_id is not None:
+        schools_query = schools_query.where(School.id == scope.school_id)
+    schools = {sid: SchoolFigures(name) for sid, name in await db.execute(schools_query)}
+    consent = case((has_current_consent(), 1), else_=0)
+    for sid, registered, consenting in await db.execute(
+        select(Pupil.school_id, func.count(), func.sum(consent)).group_by(Pupil.school_id)
+    ):
+        if sid in schools:
+            schools[sid].registered, schools[sid].consenting = registered, int(consenting or 0)
+    for sid, entered in await db.execute(
+        select(Pupil.school_id, func.count())
+        .join(ChoiceEntry, ChoiceEntry.pupil_id == Pupil.id)
+        .where(ChoiceEntry.round_id == round_id)
+        .group_by(Pupil.school_id)
+    ):
+        if sid in schools:
+            schools[sid].with_choices = entered
+    for sid in await db.scalars(
+        select(User.school_id).where(
+            User.is_digital_advisor.is_(True), User.is_active.is_(True), User.school_id.is_not(None)
+        )
+    ):
+        if sid in schools:
+            schools[sid].has_advisor = True
+    for f in facts:
+        if f.school_id in schools:
+            schools[f.school_id].placed += f.holds_place
+            schools[f.school_id].agreed += f.agreed
+    return list(schools.values())
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """One round's headline, for the year-on-year table."""
+
+    programme_year: int
+    round_name: str
+    headline: Headline
+    priority_rate: float | None
+    other_rate: float | None
+    completion_rate: float | None
+
+    @classmethod
+    def of(cls, report: RoundReport) -> YearFigures:
+        priority, other = report.groups or [Group(""), Group("")]
+        return cls(
+            programme_year=report.programme_year,
+            round_name=report.round_name,
+            headline=report.headline,
+            priority_rate=priority.rate,
+            other_rate=other.rate,
+            completion_rate=report.follow_up.completion_rate,
+        )
+
+    @property
+    def chart_row(self) -> tuple[str, int]:
+        return str(self.programme_year), self.headline.placed

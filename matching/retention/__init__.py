@@ -1,0 +1,1 @@
+"""Keeping pupils' data no longer than the round says: the daily erasure and its figures."""

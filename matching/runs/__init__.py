@@ -1,0 +1,1 @@
+"""Matching runs: the instance, the solver's result, comparing runs, pins and forbids, publishing."""

@@ -1,0 +1,1 @@
+"""The programme year: the round every domain works in (its calendar and stage)."""
