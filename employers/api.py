@@ -36,9 +36,9 @@ from employers.schemas import (
 from placements.accounts.api import InvitationSentOut, UserOut
 from placements.accounts.guards import COORDINATOR, EMPLOYER, PUBLIC, access
 from placements.accounts.models import Role, User
-from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import (
     API_ERRORS,
     API_LOOKUP_ERRORS,
@@ -51,15 +51,15 @@ from programme.queries import current_round
 
 
 async def _decide(
+    acting: Acting,
     db: AsyncSession,
-    request: Request[User, Any, Any],
     employer_id: UUID,
     decision: Callable[..., Awaitable[object]],
     **details: Any,
 ) -> EmployerOut:
     """A coordinator's decision on an organisation; a decision its status does not allow is a 409."""
-    employer = await queries.employer_for(db, user=request.user, employer_id=employer_id)
-    await decision(db, employer=employer, actor=request.user, ip_address=client_ip(request), **details)
+    employer = await queries.employer_for(db, user=acting.user, employer_id=employer_id)
+    await decision(db, employer=employer, actor=acting.user, ip_address=acting.ip_address, **details)
     return await _employer_out(db, employer)
 
 
@@ -79,14 +79,12 @@ class EmployersApi(Controller):
         summary="Register a business and its first user (pending until a coordinator approves it)",
         raises=[ValidationException, ConflictException, TooManyRequestsException],
     )
-    async def sign_up(
-        self, request: Request[Any, Any, Any], data: JSONBody[SignUpIn], db_session: DbSession
-    ) -> SignUpOut:
+    async def sign_up(self, acting: Acting, data: JSONBody[SignUpIn], db_session: DbSession) -> SignUpOut:
         errors = FormErrors()
         checked = inputs.check_sign_up(data.raw(), errors)
         if checked is None:
             raise services.EmployerError.of(errors)
-        await services.sign_up(db_session, data=checked, ip_address=client_ip(request))
+        await services.sign_up(db_session, data=checked, ip_address=acting.ip_address)
         return SignUpOut(
             email=checked.person.email,
             message="We have emailed this address: the link in it finishes signing up.",
@@ -124,7 +122,7 @@ class EmployersApi(Controller):
         raises=[*WRITE_ERRORS, TooManyRequestsException],
     )
     async def invite(
-        self, request: Request[User, Any, Any], data: JSONBody[EmployerInvitationIn], db_session: DbSession
+        self, acting: Acting, data: JSONBody[EmployerInvitationIn], db_session: DbSession
     ) -> EmployerOut:
         errors = FormErrors()
         raw = data.raw()
@@ -133,7 +131,7 @@ class EmployersApi(Controller):
         if details is None or person is None:
             raise services.EmployerError.of(errors)
         employer = await services.invite_employer(
-            db_session, details=details, contact=person, actor=request.user, ip_address=client_ip(request)
+            db_session, details=details, contact=person, actor=acting.user, ip_address=acting.ip_address
         )
         return await _employer_out(db_session, employer)
 
@@ -159,18 +157,18 @@ class EmployersApi(Controller):
     )
     async def update(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         employer_id: FromPath[UUID],
         data: JSONBody[EmployerDetailsIn],
         db_session: DbSession,
     ) -> EmployerOut:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         errors = FormErrors()
         details = inputs.check_employer_details(data.raw(), errors)
         if details is None:
             raise services.EmployerError.of(errors)
         await services.update_details(
-            db_session, employer=employer, details=details, actor=request.user, ip_address=client_ip(request)
+            db_session, employer=employer, details=details, actor=acting.user, ip_address=acting.ip_address
         )
         return await _employer_out(db_session, employer)
 
@@ -183,9 +181,9 @@ class EmployersApi(Controller):
         raises=WRITE_ERRORS,
     )
     async def approve(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, employer_id: FromPath[UUID], db_session: DbSession
     ) -> EmployerOut:
-        return await _decide(db_session, request, employer_id, services.approve_employer)
+        return await _decide(acting, db_session, employer_id, services.approve_employer)
 
     @post(
         "/{employer_id:uuid}/reject",
@@ -197,12 +195,12 @@ class EmployersApi(Controller):
     )
     async def reject(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         employer_id: FromPath[UUID],
         data: JSONBody[DecisionIn],
         db_session: DbSession,
     ) -> EmployerOut:
-        return await _decide(db_session, request, employer_id, services.reject_employer, reason=data.reason)
+        return await _decide(acting, db_session, employer_id, services.reject_employer, reason=data.reason)
 
     @post(
         "/{employer_id:uuid}/suspend",
@@ -214,12 +212,12 @@ class EmployersApi(Controller):
     )
     async def suspend(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         employer_id: FromPath[UUID],
         data: JSONBody[DecisionIn],
         db_session: DbSession,
     ) -> EmployerOut:
-        return await _decide(db_session, request, employer_id, services.suspend_employer, reason=data.reason)
+        return await _decide(acting, db_session, employer_id, services.suspend_employer, reason=data.reason)
 
     @get(
         "/{employer_id:uuid}/compliance",
@@ -243,18 +241,18 @@ class EmployersApi(Controller):
     )
     async def save_compliance(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         employer_id: FromPath[UUID],
         data: JSONBody[ComplianceIn],
         db_session: DbSession,
     ) -> ComplianceOut:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         errors = FormErrors()
         checked = inputs.check_compliance(data.raw(), errors)
         if checked is None:
             raise services.EmployerError.of(errors)
         compliance = await services.save_compliance(
-            db_session, employer=employer, data=checked, actor=request.user, ip_address=client_ip(request)
+            db_session, employer=employer, data=checked, actor=acting.user, ip_address=acting.ip_address
         )
         return ComplianceOut.of(employer, compliance, today())
 
@@ -281,18 +279,18 @@ class EmployersApi(Controller):
     )
     async def invite_colleague(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         employer_id: FromPath[UUID],
         data: JSONBody[ColleagueIn],
         db_session: DbSession,
     ) -> InvitationSentOut:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         await services.invite_colleague(
             db_session,
             employer=employer,
             person=inputs.Person(name=data.name.strip(), email=data.email),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return InvitationSentOut.to(data.email)
 
@@ -368,9 +366,9 @@ class PlacementsApi(Controller):
         raises=WRITE_ERRORS,
     )
     async def create(
-        self, request: Request[User, Any, Any], data: JSONBody[PlacementIn], db_session: DbSession
+        self, acting: Acting, data: JSONBody[PlacementIn], db_session: DbSession
     ) -> PlacementOut:
-        employer = await db_session.get_one(Employer, request.user.employer_id)
+        employer = await db_session.get_one(Employer, acting.user.employer_id)
         current = await current_round(db_session)
         if current is None:
             raise ConflictException("There is no open round to post placements in")
@@ -383,8 +381,8 @@ class PlacementsApi(Controller):
             employer=employer,
             round=current,
             data=checked,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return PlacementOut.of(placement, employer.name)
 
@@ -414,13 +412,13 @@ class PlacementsApi(Controller):
     )
     async def update(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         placement_id: FromPath[UUID],
         data: JSONBody[PlacementIn],
         db_session: DbSession,
     ) -> PlacementOut:
         placement = await queries.placement_for(
-            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+            db_session, user=acting.user, placement_id=placement_id, today=today(), for_change=True
         )
         from programme.models import Round
 
@@ -433,8 +431,8 @@ class PlacementsApi(Controller):
             db_session,
             placement=placement,
             data=checked,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(placement, employer.name)
@@ -448,13 +446,13 @@ class PlacementsApi(Controller):
         raises=WRITE_ERRORS,
     )
     async def withdraw(
-        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, placement_id: FromPath[UUID], db_session: DbSession
     ) -> PlacementOut:
         placement = await queries.placement_for(
-            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+            db_session, user=acting.user, placement_id=placement_id, today=today(), for_change=True
         )
         await services.withdraw_placement(
-            db_session, placement=placement, actor=request.user, ip_address=client_ip(request)
+            db_session, placement=placement, actor=acting.user, ip_address=acting.ip_address
         )
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(placement, employer.name)
@@ -466,11 +464,9 @@ class PlacementsApi(Controller):
         summary="Copy a placement of an earlier round into the current round, as a draft",
         raises=WRITE_ERRORS,
     )
-    async def copy(
-        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
-    ) -> PlacementOut:
+    async def copy(self, acting: Acting, placement_id: FromPath[UUID], db_session: DbSession) -> PlacementOut:
         placement = await queries.placement_for(
-            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+            db_session, user=acting.user, placement_id=placement_id, today=today(), for_change=True
         )
         current = await current_round(db_session)
         if current is None:
@@ -479,8 +475,8 @@ class PlacementsApi(Controller):
             db_session,
             placement=placement,
             round=current,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         employer = await db_session.get_one(Employer, placement.employer_id)
         return PlacementOut.of(copy, employer.name)

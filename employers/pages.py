@@ -17,11 +17,11 @@ from employers.forms import DATE_FIELDS, option_lists, read_form
 from employers.models import Employer, EmployerStatus
 from placements.accounts.guards import COORDINATOR, EMPLOYER, PUBLIC, access
 from placements.accounts.models import Role, User
-from placements.accounts.pages import client_ip
 from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
 from placements.geo import coordinates_as_entered
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, date_input_values, render_form
 from placements.web.paging import Page, page_from_request
 from programme.queries import current_round
@@ -51,13 +51,15 @@ class EmployerSignUpPage(Controller):
         return render_form("employers/sign_up.html", values={}, errors=FormErrors(), **option_lists())
 
     @post("/")
-    async def submit(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    async def submit(
+        self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Template:
         raw, shown = await read_form(request)
         errors = FormErrors()
         data = inputs.check_sign_up(raw, errors)
         if data is None:
             return render_form("employers/sign_up.html", values=shown, errors=errors, **option_lists())
-        await services.sign_up(db_session, data=data, ip_address=client_ip(request))
+        await services.sign_up(db_session, data=data, ip_address=acting.ip_address)
         # The same page whether or not the address already had an account: the email says which.
         return Template(template_name="employers/sign_up_sent.html", context={"email": data.person.email})
 
@@ -117,7 +119,9 @@ class EmployerPages(Controller):
         return render_form("employers/new.html", values={}, errors=FormErrors(), **option_lists())
 
     @post("/new", opt=COORDINATOR)
-    async def create(self, request: Request[User, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def create(
+        self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
         raw, shown = await read_form(request)
         errors = FormErrors()
         details = inputs.check_employer_details(raw, errors)
@@ -128,8 +132,8 @@ class EmployerPages(Controller):
                     db_session,
                     details=details,
                     contact=person,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except AccountError as exc:
                 errors.add(exc.field or "user_email", str(exc))
@@ -199,9 +203,13 @@ class EmployerPages(Controller):
 
     @post("/{employer_id:uuid}/details", opt=access(Role.COORDINATOR, Role.EMPLOYER_USER))
     async def save_details(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         raw, shown = await read_form(request)
         errors = FormErrors()
         details = inputs.check_employer_details(raw, errors)
@@ -210,7 +218,7 @@ class EmployerPages(Controller):
                 "employers/details.html", values=shown, errors=errors, employer=employer, **option_lists()
             )
         await services.update_details(
-            db_session, employer=employer, details=details, actor=request.user, ip_address=client_ip(request)
+            db_session, employer=employer, details=details, actor=acting.user, ip_address=acting.ip_address
         )
         flash(request, "Organisation details saved", category="success")
         return Redirect(path=f"/employers/{employer.id}", status_code=303)
@@ -246,9 +254,13 @@ class EmployerPages(Controller):
 
     @post("/{employer_id:uuid}/compliance", opt=access(Role.COORDINATOR, Role.EMPLOYER_USER))
     async def save_compliance(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         raw, shown = await read_form(request)
         errors = FormErrors()
         data = inputs.check_compliance(raw, errors)
@@ -260,7 +272,7 @@ class EmployerPages(Controller):
                 **await _employer_context(db_session, employer),
             )
         compliance = await services.save_compliance(
-            db_session, employer=employer, data=data, actor=request.user, ip_address=client_ip(request)
+            db_session, employer=employer, data=data, actor=acting.user, ip_address=acting.ip_address
         )
         problems = compliance_problems(compliance, today())
         flash(
@@ -281,9 +293,13 @@ class EmployerPages(Controller):
 
     @post("/{employer_id:uuid}/colleagues", opt=access(Role.COORDINATOR, Role.EMPLOYER_USER))
     async def invite_colleague(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
+        employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         raw, shown = await read_form(request)
         errors = FormErrors()
         person = inputs.check_person(raw, errors, prefix="")
@@ -293,8 +309,8 @@ class EmployerPages(Controller):
                     db_session,
                     employer=employer,
                     person=person,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except (AccountError, services.EmployerError) as exc:
                 errors.add("email", str(exc))
@@ -312,9 +328,13 @@ class EmployerPages(Controller):
 
     @post("/{employer_id:uuid}/approve", opt=COORDINATOR)
     async def approve(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        return await _decide(request, db_session, employer_id, "approve")
+        return await _decide(acting, request, db_session, employer_id, "approve")
 
     @get("/{employer_id:uuid}/reject", opt=COORDINATOR)
     async def reject_form(
@@ -324,9 +344,13 @@ class EmployerPages(Controller):
 
     @post("/{employer_id:uuid}/reject", opt=COORDINATOR)
     async def reject(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        return await _decide(request, db_session, employer_id, "reject")
+        return await _decide(acting, request, db_session, employer_id, "reject")
 
     @get("/{employer_id:uuid}/suspend", opt=COORDINATOR)
     async def suspend_form(
@@ -336,9 +360,13 @@ class EmployerPages(Controller):
 
     @post("/{employer_id:uuid}/suspend", opt=COORDINATOR)
     async def suspend(
-        self, request: Request[User, Any, Any], employer_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        employer_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        return await _decide(request, db_session, employer_id, "suspend")
+        return await _decide(acting, request, db_session, employer_id, "suspend")
 
 
 async def _decision_form(
@@ -355,9 +383,9 @@ async def _decision_form(
 
 
 async def _decide(
-    request: Request[User, Any, Any], db: AsyncSession, employer_id: UUID, decision: str
+    acting: Acting, request: Request[User, Any, Any], db: AsyncSession, employer_id: UUID, decision: str
 ) -> Template | Redirect:
-    employer = await queries.employer_for(db, user=request.user, employer_id=employer_id)
+    employer = await queries.employer_for(db, user=acting.user, employer_id=employer_id)
     raw, shown = await read_form(request)
     errors = FormErrors()
     reason = str(raw.get("reason", ""))
@@ -367,17 +395,17 @@ async def _decide(
         elif len(reason) > 2000:
             errors.add("reason", "The reason must be 2000 characters or fewer")
     if not errors:
-        ip = client_ip(request)
+        ip = acting.ip_address
         try:
             if decision == "approve":
-                await services.approve_employer(db, employer=employer, actor=request.user, ip_address=ip)
+                await services.approve_employer(db, employer=employer, actor=acting.user, ip_address=ip)
             elif decision == "reject":
                 await services.reject_employer(
-                    db, employer=employer, reason=reason, actor=request.user, ip_address=ip
+                    db, employer=employer, reason=reason, actor=acting.user, ip_address=ip
                 )
             else:
                 await services.suspend_employer(
-                    db, employer=employer, reason=reason, actor=request.user, ip_address=ip
+                    db, employer=employer, reason=reason, actor=acting.user, ip_address=ip
                 )
         except services.EmployerError as exc:
             errors.add("reason", str(exc))

@@ -17,10 +17,10 @@ from employers.models import Employer, EmployerStatus, Placement, PlacementStatu
 from employers.pages import _employer_context
 from placements.accounts.guards import EMPLOYER, access
 from placements.accounts.models import Role, User
-from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
 from placements.geo import coordinates_as_entered
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, render_form
 from placements.web.paging import Page, page_from_request
 from placements.web.templating import week_commencing
@@ -131,8 +131,10 @@ class PlacementPages(Controller):
         )
 
     @post("/new", opt=EMPLOYER)
-    async def create(self, request: Request[User, Any, Any], db_session: DbSession) -> Template | Redirect:
-        employer = await db_session.get_one(Employer, request.user.employer_id)
+    async def create(
+        self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
+        employer = await db_session.get_one(Employer, acting.user.employer_id)
         current = await current_round(db_session)
         raw, shown = await read_form(request)
         errors = FormErrors()
@@ -151,8 +153,8 @@ class PlacementPages(Controller):
             employer=employer,
             round=current,
             data=data,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         flash(request, _saved_message(placement, employer), category="success")
         return Redirect(path=f"/placements/{placement.id}", status_code=303)
@@ -206,10 +208,14 @@ class PlacementPages(Controller):
 
     @post("/{placement_id:uuid}/edit", opt=EMPLOYER)
     async def save(
-        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        placement_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
         placement = await queries.placement_for(
-            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+            db_session, user=acting.user, placement_id=placement_id, today=today(), for_change=True
         )
         from programme.models import Round
 
@@ -223,8 +229,8 @@ class PlacementPages(Controller):
                     db_session,
                     placement=placement,
                     data=data,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except services.EmployerError as exc:
                 errors.add(exc.field or "title", str(exc))
@@ -252,14 +258,18 @@ class PlacementPages(Controller):
 
     @post("/{placement_id:uuid}/withdraw", opt=EMPLOYER)
     async def withdraw(
-        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        placement_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Redirect:
         placement = await queries.placement_for(
-            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+            db_session, user=acting.user, placement_id=placement_id, today=today(), for_change=True
         )
         try:
             await services.withdraw_placement(
-                db_session, placement=placement, actor=request.user, ip_address=client_ip(request)
+                db_session, placement=placement, actor=acting.user, ip_address=acting.ip_address
             )
         except services.EmployerError as exc:
             flash(request, str(exc), category="info")
@@ -269,10 +279,14 @@ class PlacementPages(Controller):
 
     @post("/{placement_id:uuid}/copy", opt=EMPLOYER)
     async def copy(
-        self, request: Request[User, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        placement_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Redirect:
         placement = await queries.placement_for(
-            db_session, user=request.user, placement_id=placement_id, today=today(), for_change=True
+            db_session, user=acting.user, placement_id=placement_id, today=today(), for_change=True
         )
         current = await current_round(db_session)
         if current is None:
@@ -283,8 +297,8 @@ class PlacementPages(Controller):
                 db_session,
                 placement=placement,
                 round=current,
-                actor=request.user,
-                ip_address=client_ip(request),
+                actor=acting.user,
+                ip_address=acting.ip_address,
             )
         except services.EmployerError as exc:
             flash(request, str(exc), category="info")

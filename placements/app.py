@@ -11,6 +11,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -42,6 +43,7 @@ from placements.jobs.sweeper import sweep_forever
 from placements.notifications.pages import SentEmailsPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
+from placements.web.acting import acting_of
 from placements.web.errors import MAX_BODY_BYTES, exception_handlers
 from placements.web.health import HealthController
 from placements.web.pages import HomeController
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         before_send=[add_security_headers],
         guards=[access_guard, csrf_bound_to_session],
+        dependencies={"acting": Provide(acting_of, sync_to_thread=False)},
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,

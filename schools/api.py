@@ -13,8 +13,8 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from placements.accounts.api import InvitationSentOut
 from placements.accounts.guards import COORDINATOR, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import (
     API_ERRORS,
     API_LOOKUP_ERRORS,
@@ -134,13 +134,11 @@ class SchoolsApi(Controller):
         summary="Add a school",
         raises=[*API_ERRORS, ValidationException, ConflictException],
     )
-    async def create(
-        self, request: Request[User, Any, Any], data: JSONBody[SchoolIn], db_session: DbSession
-    ) -> SchoolOut:
+    async def create(self, acting: Acting, data: JSONBody[SchoolIn], db_session: DbSession) -> SchoolOut:
         school = await services.create_school(
-            db_session, data=_school_data(data), actor=request.user, ip_address=client_ip(request)
+            db_session, data=_school_data(data), actor=acting.user, ip_address=acting.ip_address
         )
-        return await _school_out(db_session, request.user, school)
+        return await _school_out(db_session, acting.user, school)
 
     @get(
         "/{school_id:uuid}",
@@ -164,20 +162,20 @@ class SchoolsApi(Controller):
     )
     async def update(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         school_id: FromPath[UUID],
         data: JSONBody[SchoolIn],
         db_session: DbSession,
     ) -> SchoolOut:
-        school = await queries.get_school(db_session, user=request.user, school_id=school_id)
+        school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
         await services.update_school(
             db_session,
             school=school,
             data=_school_data(data),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return await _school_out(db_session, request.user, school)
+        return await _school_out(db_session, acting.user, school)
 
     @get(
         "/{school_id:uuid}/staff",
@@ -202,12 +200,12 @@ class SchoolsApi(Controller):
     )
     async def invite(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         school_id: FromPath[UUID],
         data: JSONBody[StaffInvitationIn],
         db_session: DbSession,
     ) -> InvitationSentOut:
-        school = await queries.get_school(db_session, user=request.user, school_id=school_id)
+        school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
         await services.invite_school_staff(
             db_session,
             school=school,
@@ -215,8 +213,8 @@ class SchoolsApi(Controller):
             email=data.email,
             is_digital_advisor=data.is_digital_advisor,
             phone=data.phone,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return InvitationSentOut.to(data.email)
 
@@ -229,22 +227,20 @@ class SchoolsApi(Controller):
     )
     async def update_staff(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         school_id: FromPath[UUID],
         staff_id: FromPath[UUID],
         data: JSONBody[StaffIn],
         db_session: DbSession,
     ) -> StaffOut:
-        school = await queries.get_school(db_session, user=request.user, school_id=school_id)
-        staff = await queries.get_school_staff(
-            db_session, user=request.user, school=school, staff_id=staff_id
-        )
+        school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
+        staff = await queries.get_school_staff(db_session, user=acting.user, school=school, staff_id=staff_id)
         await services.update_school_staff(
             db_session,
             staff=staff,
             is_digital_advisor=data.is_digital_advisor,
             phone=data.phone,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return _staff_out(staff)

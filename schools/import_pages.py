@@ -14,8 +14,8 @@ from litestar.response import Redirect, Template
 
 from placements.accounts.guards import STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, render_form
 from schools import queries, services
@@ -44,7 +44,7 @@ class PupilImportPages(Controller):
     @post("/import", opt=STAFF)
     async def upload(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         db_session: DbSession,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Template | Redirect:
@@ -54,15 +54,15 @@ class PupilImportPages(Controller):
             errors.add("file", "Select a CSV file")
         else:
             content = await upload.read(MAX_BYTES + 1)
-            school = await queries.get_school(db_session, user=request.user, school_id=request.user.school_id)
+            school = await queries.get_school(db_session, user=acting.user, school_id=acting.user.school_id)
             try:
                 pending = await services.start_import(
                     db_session,
                     school=school,
                     filename=upload.filename,
                     content=content,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except FileRefused as exc:
                 errors.add("file", str(exc))
@@ -88,12 +88,16 @@ class PupilImportPages(Controller):
 
     @post("/import/{import_id:uuid}", opt=STAFF)
     async def confirm(
-        self, request: Request[User, Any, Any], import_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        import_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        pending = await queries.get_pending_import(db_session, user=request.user, import_id=import_id)
+        pending = await queries.get_pending_import(db_session, user=acting.user, import_id=import_id)
         try:
             result = await services.confirm_import(
-                db_session, pending=pending, actor=request.user, ip_address=client_ip(request)
+                db_session, pending=pending, actor=acting.user, ip_address=acting.ip_address
             )
         except SchoolsError as exc:
             return Template(

@@ -12,9 +12,9 @@ from litestar.response import Redirect, Template
 
 from placements.accounts.guards import COORDINATOR, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
 from placements.geo import POSTCODE_NOT_FOUND, coordinates_as_entered, district_centroid, normalise_postcode
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from schools import queries, services
@@ -121,14 +121,16 @@ class SchoolPages(Controller):
         )
 
     @post("/new", opt=COORDINATOR)
-    async def create(self, request: Request[User, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def create(
+        self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
         values = await form_values(request)
         errors = FormErrors()
         data = school_form(values, errors)
         if data is not None:
             try:
                 school = await services.create_school(
-                    db_session, data=data, actor=request.user, ip_address=client_ip(request)
+                    db_session, data=data, actor=acting.user, ip_address=acting.ip_address
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "urn", str(exc))
@@ -170,16 +172,20 @@ class SchoolPages(Controller):
 
     @post("/{school_id:uuid}/edit", opt=STAFF_OR_COORDINATOR)
     async def update(
-        self, request: Request[User, Any, Any], school_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        school_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        school = await queries.get_school(db_session, user=request.user, school_id=school_id)
+        school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
         values = await form_values(request)
         errors = FormErrors()
         data = school_form(values, errors)
         if data is not None:
             try:
                 await services.update_school(
-                    db_session, school=school, data=data, actor=request.user, ip_address=client_ip(request)
+                    db_session, school=school, data=data, actor=acting.user, ip_address=acting.ip_address
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "urn", str(exc))
@@ -199,9 +205,13 @@ class SchoolPages(Controller):
 
     @post("/{school_id:uuid}/staff/invite", opt=STAFF_OR_COORDINATOR)
     async def invite(
-        self, request: Request[User, Any, Any], school_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        school_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        school = await queries.get_school(db_session, user=request.user, school_id=school_id)
+        school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
         values = await form_values(request)
         errors = FormErrors()
         errors.require(values, "name", "Enter the person's name")
@@ -218,8 +228,8 @@ class SchoolPages(Controller):
                     email=values["email"],
                     is_digital_advisor=advisor,
                     phone=phone,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "email", str(exc))
@@ -251,15 +261,14 @@ class SchoolPages(Controller):
     @post("/{school_id:uuid}/staff/{staff_id:uuid}", opt=STAFF_OR_COORDINATOR)
     async def update_staff(
         self,
+        acting: Acting,
         request: Request[User, Any, Any],
         school_id: FromPath[UUID],
         staff_id: FromPath[UUID],
         db_session: DbSession,
     ) -> Template | Redirect:
-        school = await queries.get_school(db_session, user=request.user, school_id=school_id)
-        staff = await queries.get_school_staff(
-            db_session, user=request.user, school=school, staff_id=staff_id
-        )
+        school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
+        staff = await queries.get_school_staff(db_session, user=acting.user, school=school, staff_id=staff_id)
         values = await form_values(request)
         errors = FormErrors()
         if values.get("is_digital_advisor") not in ("yes", "no"):
@@ -272,8 +281,8 @@ class SchoolPages(Controller):
                 staff=staff,
                 is_digital_advisor=advisor,
                 phone=phone,
-                actor=request.user,
-                ip_address=client_ip(request),
+                actor=acting.user,
+                ip_address=acting.ip_address,
             )
         if errors:
             return render_form(

@@ -14,9 +14,9 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from placements.accounts.guards import COORDINATOR, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.errors import (
     API_ERRORS,
@@ -171,18 +171,16 @@ class PupilsApi(Controller):
         summary="Add a pupil to the signed-in user's school",
         raises=WRITE_ERRORS,
     )
-    async def create(
-        self, request: Request[User, Any, Any], data: JSONBody[PupilIn], db_session: DbSession
-    ) -> PupilOut:
-        school = await queries.get_school(db_session, user=request.user, school_id=request.user.school_id)
+    async def create(self, acting: Acting, data: JSONBody[PupilIn], db_session: DbSession) -> PupilOut:
+        school = await queries.get_school(db_session, user=acting.user, school_id=acting.user.school_id)
         pupil = await services.create_pupil(
             db_session,
             school=school,
             data=_pupil_data(data),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return await _pupil_out(db_session, request.user, pupil)
+        return await _pupil_out(db_session, acting.user, pupil)
 
     @get(
         "/{pupil_id:uuid}",
@@ -206,20 +204,20 @@ class PupilsApi(Controller):
     )
     async def update(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         pupil_id: FromPath[UUID],
         data: JSONBody[PupilIn],
         db_session: DbSession,
     ) -> PupilOut:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         await services.update_pupil(
             db_session,
             pupil=pupil,
             data=_pupil_data(data),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return await _pupil_out(db_session, request.user, pupil)
+        return await _pupil_out(db_session, acting.user, pupil)
 
     @delete(
         "/{pupil_id:uuid}",
@@ -228,11 +226,9 @@ class PupilsApi(Controller):
         summary="Remove a pupil and erase everything about them (an anonymous count is kept)",
         raises=API_LOOKUP_ERRORS,
     )
-    async def erase(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
-    ) -> None:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        await services.erase_pupil(db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request))
+    async def erase(self, acting: Acting, pupil_id: FromPath[UUID], db_session: DbSession) -> None:
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
+        await services.erase_pupil(db_session, pupil=pupil, actor=acting.user, ip_address=acting.ip_address)
 
     @get(
         "/{pupil_id:uuid}/consents",
@@ -256,12 +252,12 @@ class PupilsApi(Controller):
     )
     async def record_consent(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         pupil_id: FromPath[UUID],
         data: JSONBody[ConsentIn],
         db_session: DbSession,
     ) -> ConsentOut:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         consent = await services.record_consent(
             db_session,
             pupil=pupil,
@@ -271,8 +267,8 @@ class PupilsApi(Controller):
                 given_on=data.given_on,
                 text_version=data.text_version.strip(),
             ),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return _consent_out(consent)
 
@@ -286,18 +282,18 @@ class PupilsApi(Controller):
     )
     async def withdraw(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         pupil_id: FromPath[UUID],
         data: JSONBody[WithdrawalIn],
         db_session: DbSession,
     ) -> list[ConsentOut]:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         closed = await services.withdraw_consent(
             db_session,
             pupil=pupil,
             withdrawn_on=data.withdrawn_on,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return [_consent_out(c) for c in closed]
 
@@ -310,11 +306,11 @@ class PupilsApi(Controller):
         media_type="application/json",
     )
     async def subject_access(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, pupil_id: FromPath[UUID], db_session: DbSession
     ) -> Response[dict[str, Any]]:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         document = await subject_access.subject_access_export(
-            db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request)
+            db_session, pupil=pupil, actor=acting.user, ip_address=acting.ip_address
         )
         return attachment(document, f"subject-access-{pupil.id}.json")
 
@@ -358,22 +354,22 @@ class PupilImportsApi(Controller):
     )
     async def upload(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         db_session: DbSession,
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> PupilImportOut:
         content = await data.read(MAX_BYTES + 1)
         if len(content) > MAX_BYTES:
             raise FileTooLarge("The file must be smaller than 2 MB")
-        school = await queries.get_school(db_session, user=request.user, school_id=request.user.school_id)
+        school = await queries.get_school(db_session, user=acting.user, school_id=acting.user.school_id)
         try:
             pending = await services.start_import(
                 db_session,
                 school=school,
                 filename=data.filename or "upload",
                 content=content,
-                actor=request.user,
-                ip_address=client_ip(request),
+                actor=acting.user,
+                ip_address=acting.ip_address,
             )
         except FileRefused as exc:
             raise NotACsvFile(str(exc)) from exc
@@ -402,11 +398,11 @@ class PupilImportsApi(Controller):
         status_code=200,
     )
     async def confirm(
-        self, request: Request[User, Any, Any], import_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, import_id: FromPath[UUID], db_session: DbSession
     ) -> ImportResultOut:
-        pending = await queries.get_pending_import(db_session, user=request.user, import_id=import_id)
+        pending = await queries.get_pending_import(db_session, user=acting.user, import_id=import_id)
         result = await services.confirm_import(
-            db_session, pending=pending, actor=request.user, ip_address=client_ip(request)
+            db_session, pending=pending, actor=acting.user, ip_address=acting.ip_address
         )
         return ImportResultOut(created=result.created, updated=result.updated)
 
@@ -417,10 +413,8 @@ class PupilImportsApi(Controller):
         summary="Discard a pending import",
         raises=API_LOOKUP_ERRORS,
     )
-    async def discard(
-        self, request: Request[User, Any, Any], import_id: FromPath[UUID], db_session: DbSession
-    ) -> None:
-        pending = await queries.get_pending_import(db_session, user=request.user, import_id=import_id)
+    async def discard(self, acting: Acting, import_id: FromPath[UUID], db_session: DbSession) -> None:
+        pending = await queries.get_pending_import(db_session, user=acting.user, import_id=import_id)
         await services.discard_import(
-            db_session, pending=pending, actor=request.user, ip_address=client_ip(request)
+            db_session, pending=pending, actor=acting.user, ip_address=acting.ip_address
         )

@@ -14,12 +14,11 @@ from litestar.response import Redirect, Template
 
 from placements.accounts.guards import COORDINATOR, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
-from placements.audit.services import record
 from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
 from placements.geo import coordinates_as_entered
+from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, date_input, date_input_values, form_values, render_form
 from placements.web.paging import Page, page_from_request
@@ -116,13 +115,15 @@ class PupilPages(Controller):
         )
 
     @post("/new", opt=STAFF)
-    async def create(self, request: Request[User, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def create(
+        self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
         values, data, errors = await _pupil_form(request)
         if data is not None:
-            school = await queries.get_school(db_session, user=request.user, school_id=request.user.school_id)
+            school = await queries.get_school(db_session, user=acting.user, school_id=acting.user.school_id)
             try:
                 pupil = await services.create_pupil(
-                    db_session, school=school, data=data, actor=request.user, ip_address=client_ip(request)
+                    db_session, school=school, data=data, actor=acting.user, ip_address=acting.ip_address
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "reference", str(exc))
@@ -172,14 +173,18 @@ class PupilPages(Controller):
 
     @post("/{pupil_id:uuid}/edit", opt=STAFF)
     async def update(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         values, data, errors = await _pupil_form(request)
         if data is not None:
             try:
                 await services.update_pupil(
-                    db_session, pupil=pupil, data=data, actor=request.user, ip_address=client_ip(request)
+                    db_session, pupil=pupil, data=data, actor=acting.user, ip_address=acting.ip_address
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "reference", str(exc))
@@ -203,10 +208,14 @@ class PupilPages(Controller):
 
     @post("/{pupil_id:uuid}/remove", opt=STAFF_OR_COORDINATOR)
     async def remove(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Redirect:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
-        await services.erase_pupil(db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request))
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
+        await services.erase_pupil(db_session, pupil=pupil, actor=acting.user, ip_address=acting.ip_address)
         flash(request, "The pupil's record has been erased", category="success")
         return Redirect(path="/pupils", status_code=303)
 
@@ -225,9 +234,13 @@ class PupilPages(Controller):
 
     @post("/{pupil_id:uuid}/consent", opt=STAFF)
     async def record_consent(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         values = await form_values(request)
         errors = FormErrors()
         given_by = errors.require(values, "given_by", "Enter the name of the person who gave consent")
@@ -248,8 +261,8 @@ class PupilPages(Controller):
                     data=ConsentData(
                         given_by=given_by, relationship=relationship, given_on=given_on, text_version=version
                     ),
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "given_on", str(exc))
@@ -273,9 +286,13 @@ class PupilPages(Controller):
 
     @post("/{pupil_id:uuid}/consent/withdraw", opt=STAFF)
     async def withdraw(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         values = await form_values(request)
         errors = FormErrors()
         withdrawn_on = errors.date(values, "withdrawn_on", missing="Enter the date consent was withdrawn")
@@ -285,8 +302,8 @@ class PupilPages(Controller):
                     db_session,
                     pupil=pupil,
                     withdrawn_on=withdrawn_on,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except SchoolsError as exc:
                 errors.add(exc.field or "withdrawn_on", str(exc))
@@ -297,20 +314,20 @@ class PupilPages(Controller):
 
     @get("/{pupil_id:uuid}/subject-access.json", opt=COORDINATOR)
     async def subject_access(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, pupil_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         document = await subject_access.subject_access_export(
-            db_session, pupil=pupil, actor=request.user, ip_address=client_ip(request)
+            db_session, pupil=pupil, actor=acting.user, ip_address=acting.ip_address
         )
         return attachment(
             json.dumps(document, indent=2, ensure_ascii=False).encode(), f"subject-access-{pupil.id}.json"
         )
 
     @get("/export.csv", opt=STAFF)
-    async def export(self, request: Request[User, Any, Any], db_session: DbSession) -> Response[str]:
+    async def export(self, acting: Acting, db_session: DbSession) -> Response[str]:
         """The school's pupils in the import format: download, edit, upload again."""
-        pupils = await queries.pupils_of_school(db_session, school_id=request.user.school_id)
+        pupils = await queries.pupils_of_school(db_session, school_id=acting.user.school_id)
         rows = [
             [
                 ("yes" if getattr(p, name) else "no")
@@ -322,13 +339,11 @@ class PupilPages(Controller):
             ]
             for p in pupils
         ]
-        await record(
+        await acting.audit(
             db_session,
-            actor=request.user,
-            action="pupils_exported",
+            "pupils_exported",
             record_type="school",
-            record_id=request.user.school_id,
-            ip_address=client_ip(request),
+            record_id=acting.user.school_id,
             rows=len(rows),
         )
         return attachment(csv_text([header for _, header, _ in COLUMNS], rows), "pupils.csv")

@@ -326,3 +326,14 @@ async def emailed_link(db: AsyncSession, email: str, path: str) -> str:
     match = re.search(rf"http://testserver\.local(/{path}/[\w-]+)", messages[-1].body)
     assert match, messages[-1].body
     return match.group(1)
+
+
+def assert_refused(response: Any, says: str = "", *, field: str | None = None) -> None:
+    """The API refused as problem details (placements.refusals): 422 naming `field` when a field is
+    at fault, 409 when none is; `says` is part of what the person is told."""
+    assert response.status_code == (422 if field else 409), response.text
+    assert response.headers["content-type"].startswith("application/problem+json"), response.headers
+    body = response.json()
+    assert says in body["detail"], body
+    if field:
+        assert field in {problem["name"] for problem in body["invalid_params"]}, body

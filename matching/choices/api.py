@@ -28,8 +28,8 @@ from matching.errors import MatchingError
 from matching.rounds import queries as round_queries
 from placements.accounts.guards import STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import API_LOOKUP_ERRORS, WRITE_ERRORS, ConflictException
 from placements.web.paging import Limit, Offset
 from programme.models import Round
@@ -106,20 +106,20 @@ class ChoicesApi(Controller):
     )
     async def upload(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         db_session: DbSession,
         data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> Response[ChoiceUploadOut]:
         round_ = await round_queries.get_round(db_session, round_id)
-        school = await get_school(db_session, user=request.user, school_id=request.user.school_id)
+        school = await get_school(db_session, user=acting.user, school_id=acting.user.school_id)
         result = await preferences.upload_choices(
             db_session,
             round_=round_,
             school=school,
             data=await data.read(MAX_CSV_BYTES + 1),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         problems = [UploadProblemOut(row, column, message) for row, column, message in result.problems]
         return Response(
@@ -176,21 +176,21 @@ class ChoicesApi(Controller):
     )
     async def save_choices(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         pupil_id: FromPath[UUID],
         data: JSONBody[ChoicesIn],
         db_session: DbSession,
     ) -> PupilChoicesOut:
         round_ = await round_queries.get_round(db_session, round_id)
-        pupil = await get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         await preferences.save_choices(
             db_session,
             round_=round_,
             pupil=pupil,
             placement_ids=data.placements,
             open_to_other=data.open_to_other,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return await _pupil_choices(db_session, round_, pupil)

@@ -24,11 +24,10 @@ from matching.choices.services import MAX_CSV_BYTES, MAX_CSV_ROWS, Choice, close
 from matching.errors import MatchingError
 from placements.accounts.guards import STAFF
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
-from placements.audit.services import record
 from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
+from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
@@ -158,9 +157,13 @@ class ChoicePages(Controller):
 
     @post("/{pupil_id:uuid}", opt=STAFF)
     async def save(
-        self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        pupil = await get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        pupil = await get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
         round_ = await round_or_404(db_session)
         values = await form_values(request)
         errors = FormErrors()
@@ -173,8 +176,8 @@ class ChoicePages(Controller):
                     pupil=pupil,
                     placement_ids=chosen,
                     open_to_other=values.get("open_to_other") == "yes",
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except MatchingError as exc:
                 errors.add(exc.field or "choices", str(exc))
@@ -195,6 +198,7 @@ class ChoicePages(Controller):
     @post("/upload", opt=STAFF)
     async def upload(
         self,
+        acting: Acting,
         request: Request[User, Any, Any],
         db_session: DbSession,
         data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
@@ -205,15 +209,15 @@ class ChoicePages(Controller):
         if not isinstance(file, UploadFile) or not file.filename:
             errors.add("file", "Select a CSV file")
             return _upload_form(round_, errors, [])
-        school = await get_school(db_session, user=request.user, school_id=request.user.school_id)
+        school = await get_school(db_session, user=acting.user, school_id=acting.user.school_id)
         try:
             result = await preferences.upload_choices(
                 db_session,
                 round_=round_,
                 school=school,
                 data=await file.read(MAX_CSV_BYTES + 1),
-                actor=request.user,
-                ip_address=client_ip(request),
+                actor=acting.user,
+                ip_address=acting.ip_address,
             )
         except MatchingError as exc:
             errors.add("file", str(exc))
@@ -231,13 +235,13 @@ class ChoicePages(Controller):
 
     @get("/template.csv", opt=STAFF)
     async def template(
-        self, request: Request[User, Any, Any], db_session: DbSession
+        self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
     ) -> Response[str] | Redirect:
         """The school's consenting pupils with their current choices, ready to fill in and upload."""
         round_ = await current_round(db_session)
         if round_ is None:
             return _no_round(request)
-        school_id = request.user.school_id
+        school_id = acting.user.school_id
         statuses, _ = await queries.choice_statuses(
             db_session,
             school_id=school_id,
@@ -258,13 +262,11 @@ class ChoicePages(Controller):
             ]
             for s in statuses
         ]
-        await record(
+        await acting.audit(
             db_session,
-            actor=request.user,
-            action="choices_template_downloaded",
+            "choices_template_downloaded",
             record_type="school",
             record_id=school_id,
-            ip_address=client_ip(request),
             rows=len(rows),
         )
         header = [

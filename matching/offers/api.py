@@ -16,8 +16,8 @@ from matching.offers.schemas import AnswerIn, OutcomeOut, WithdrawalIn
 from matching.rounds import queries as round_queries
 from placements.accounts.guards import access
 from placements.accounts.models import Role, User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import API_LOOKUP_ERRORS, WRITE_ERRORS
 from placements.web.paging import Limit, Offset
 from programme.queries import current_round
@@ -78,16 +78,14 @@ class OutcomesApi(Controller):
         "and the emergency contact during the placement's weeks",
         raises=API_LOOKUP_ERRORS,
     )
-    async def show(
-        self, request: Request[User, Any, Any], outcome_id: FromPath[UUID], db_session: DbSession
-    ) -> OutcomeOut:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+    async def show(self, acting: Acting, outcome_id: FromPath[UUID], db_session: DbSession) -> OutcomeOut:
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         details = (
-            await details_for_employer(db_session, row, viewer=request.user, ip_address=client_ip(request))
-            if request.user.role is Role.EMPLOYER_USER
+            await details_for_employer(db_session, row, acting)
+            if acting.user.role is Role.EMPLOYER_USER
             else NONE
         )
-        return _outcome_out(request.user, row, details)
+        return _outcome_out(acting.user, row, details)
 
     @post(
         "/{outcome_id:uuid}/answer",
@@ -100,21 +98,21 @@ class OutcomesApi(Controller):
     )
     async def answer(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         outcome_id: FromPath[UUID],
         data: JSONBody[AnswerIn],
         db_session: DbSession,
     ) -> OutcomeOut:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         await offers.answer(
             db_session,
             outcome=row.outcome,
             yes=data.accept,
             reason=data.reason,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return _outcome_out(request.user, row)
+        return _outcome_out(acting.user, row)
 
     @post(
         "/{outcome_id:uuid}/withdraw",
@@ -126,17 +124,17 @@ class OutcomesApi(Controller):
     )
     async def withdraw(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         outcome_id: FromPath[UUID],
         data: JSONBody[WithdrawalIn],
         db_session: DbSession,
     ) -> OutcomeOut:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         await offers.withdraw(
             db_session,
             outcome=row.outcome,
             reason=data.reason,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return _outcome_out(request.user, row)
+        return _outcome_out(acting.user, row)

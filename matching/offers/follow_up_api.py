@@ -14,8 +14,8 @@ from matching.offers import follow_up, queries
 from matching.offers.follow_up_schemas import AttendanceIn, CompletionIn, FeedbackIn, FollowUpOut
 from placements.accounts.guards import EMPLOYER, STAFF, access
 from placements.accounts.models import Role, User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import API_LOOKUP_ERRORS, WRITE_ERRORS
 
 
@@ -56,19 +56,19 @@ class FollowUpApi(Controller):
     )
     async def record_attendance(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         outcome_id: FromPath[UUID],
         data: JSONBody[AttendanceIn],
         db_session: DbSession,
     ) -> FollowUpOut:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         days = {given.day: given.attended for given in data.days}
         if len(days) != len(data.days):
             raise ValidationException("Give each day once")
         await follow_up.record_attendance(
-            db_session, outcome=row.outcome, days=days, actor=request.user, ip_address=client_ip(request)
+            db_session, outcome=row.outcome, days=days, actor=acting.user, ip_address=acting.ip_address
         )
-        return await _follow_up_out(db_session, request.user, row)
+        return await _follow_up_out(db_session, acting.user, row)
 
     @put(
         "/{outcome_id:uuid}/feedback",
@@ -80,21 +80,21 @@ class FollowUpApi(Controller):
     )
     async def give_feedback(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         outcome_id: FromPath[UUID],
         data: JSONBody[FeedbackIn],
         db_session: DbSession,
     ) -> FollowUpOut:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         await follow_up.give_feedback(
             db_session,
             outcome=row.outcome,
             feedback=data.feedback,
             would_host_again=data.would_host_again,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return await _follow_up_out(db_session, request.user, row)
+        return await _follow_up_out(db_session, acting.user, row)
 
     @put(
         "/{outcome_id:uuid}/completion",
@@ -106,18 +106,18 @@ class FollowUpApi(Controller):
     )
     async def record_completion(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         outcome_id: FromPath[UUID],
         data: JSONBody[CompletionIn],
         db_session: DbSession,
     ) -> FollowUpOut:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         await follow_up.record_completion(
             db_session,
             outcome=row.outcome,
             completed=data.completed,
             reflection=data.reflection,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
-        return await _follow_up_out(db_session, request.user, row)
+        return await _follow_up_out(db_session, acting.user, row)

@@ -21,9 +21,9 @@ from matching.offers.services import Side
 from matching.offers.sides import BASE, pupil_name
 from placements.accounts.guards import EMPLOYER, STAFF
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.clock import today
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 
 ATTENDANCE_CHOICES: dict[str, bool | None] = {"attended": True, "absent": False, "": None}
@@ -197,16 +197,16 @@ async def _show_follow_up(
 
 
 async def _save_follow_up(
-    request: Request[User, Any, Any], db: AsyncSession, outcome_id: UUID, form: FollowUpForm
+    acting: Acting, request: Request[User, Any, Any], db: AsyncSession, outcome_id: UUID, form: FollowUpForm
 ) -> Template | Redirect:
-    row = await queries.outcome_for(db, user=request.user, outcome_id=outcome_id)
+    row = await queries.outcome_for(db, user=acting.user, outcome_id=outcome_id)
     values = await form_values(request)
     errors = FormErrors()
     fields = form.read(values, errors, row)
     if not errors:
         try:
             await form.save(
-                db, outcome=row.outcome, actor=request.user, ip_address=client_ip(request), **fields
+                db, outcome=row.outcome, actor=acting.user, ip_address=acting.ip_address, **fields
             )
         except MatchingError as exc:
             errors.add(exc.field or "follow_up", str(exc))
@@ -233,9 +233,13 @@ class SchoolFollowUpPages(Controller):
 
     @post("/{outcome_id:uuid}/completion", opt=STAFF)
     async def record_completion(
-        self, request: Request[User, Any, Any], outcome_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        outcome_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        return await _save_follow_up(request, db_session, outcome_id, COMPLETION_FORM)
+        return await _save_follow_up(acting, request, db_session, outcome_id, COMPLETION_FORM)
 
 
 class EmployerFollowUpPages(Controller):
@@ -252,9 +256,13 @@ class EmployerFollowUpPages(Controller):
 
     @post("/{outcome_id:uuid}/attendance", opt=EMPLOYER)
     async def record_attendance(
-        self, request: Request[User, Any, Any], outcome_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        outcome_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        return await _save_follow_up(request, db_session, outcome_id, ATTENDANCE_FORM)
+        return await _save_follow_up(acting, request, db_session, outcome_id, ATTENDANCE_FORM)
 
     @get("/{outcome_id:uuid}/feedback", opt=EMPLOYER)
     async def feedback_form(
@@ -264,6 +272,10 @@ class EmployerFollowUpPages(Controller):
 
     @post("/{outcome_id:uuid}/feedback", opt=EMPLOYER)
     async def give_feedback(
-        self, request: Request[User, Any, Any], outcome_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        outcome_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
-        return await _save_follow_up(request, db_session, outcome_id, FEEDBACK_FORM)
+        return await _save_follow_up(acting, request, db_session, outcome_id, FEEDBACK_FORM)

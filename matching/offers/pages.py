@@ -27,10 +27,9 @@ from matching.runs import labels
 from matching.runs.schemas import MAX_REASON
 from placements.accounts.guards import EMPLOYER, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import Role, User
-from placements.accounts.pages import client_ip
-from placements.audit.services import record
 from placements.clock import today
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from placements.web.templating import week_commencing
@@ -165,11 +164,11 @@ async def _answer_form(
 
 
 async def _answer(
-    request: Request[User, Any, Any], db: AsyncSession, outcome_id: UUID, name: str
+    acting: Acting, request: Request[User, Any, Any], db: AsyncSession, outcome_id: UUID, name: str
 ) -> Template | Redirect:
-    side = Side.of(request.user)
+    side = Side.of(acting.user)
     action = _action(side, name)
-    row = await queries.outcome_for(db, user=request.user, outcome_id=outcome_id)
+    row = await queries.outcome_for(db, user=acting.user, outcome_id=outcome_id)
     values = await form_values(request)
     errors = FormErrors()
     reason = values.get("reason", "")
@@ -179,7 +178,7 @@ async def _answer(
         try:
             if action.yes is None:
                 await offers.withdraw(
-                    db, outcome=row.outcome, reason=reason, actor=request.user, ip_address=client_ip(request)
+                    db, outcome=row.outcome, reason=reason, actor=acting.user, ip_address=acting.ip_address
                 )
             else:
                 await offers.answer(
@@ -187,8 +186,8 @@ async def _answer(
                     outcome=row.outcome,
                     yes=action.yes,
                     reason=reason or None,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
         except MatchingError as exc:
             errors.add(exc.field or ("reason" if action.needs_reason else "answer"), str(exc))
@@ -281,27 +280,25 @@ class OutcomePages(Controller):
         )
 
     @get("/details.csv", opt=STAFF)
-    async def details(self, request: Request[User, Any, Any], db_session: DbSession) -> Response[str]:
+    async def details(self, acting: Acting, db_session: DbSession) -> Response[str]:
         """What to send home for each pupil with an offer: where to go, when, and who to ask for."""
         round_ = await _published_round(db_session)
         rows: list[queries.OutcomeRow] = []
         if round_ is not None:
             rows, _ = await queries.outcomes(
                 db_session,
-                user=request.user,
+                user=acting.user,
                 round_id=round_.id,
                 status="placed",
                 limit=SCHOOL_EXPORT_LIMIT,
                 offset=0,
             )
         lines = [_details_line(row) for row in rows if row.outcome.holds_place]
-        await record(
+        await acting.audit(
             db_session,
-            actor=request.user,
-            action="placement_details_downloaded",
+            "placement_details_downloaded",
             record_type="school",
-            record_id=request.user.school_id,
-            ip_address=client_ip(request),
+            record_id=acting.user.school_id,
             rows=len(lines),
         )
         header = [
@@ -350,12 +347,13 @@ class OutcomePages(Controller):
     @post("/{outcome_id:uuid}/{name:str}", opt=STAFF)
     async def answer(
         self,
+        acting: Acting,
         request: Request[User, Any, Any],
         outcome_id: FromPath[UUID],
         name: FromPath[str],
         db_session: DbSession,
     ) -> Template | Redirect:
-        return await _answer(request, db_session, outcome_id, name)
+        return await _answer(acting, request, db_session, outcome_id, name)
 
 
 class MatchPages(Controller):
@@ -381,14 +379,10 @@ class MatchPages(Controller):
         )
 
     @get("/{outcome_id:uuid}", opt=EMPLOYER)
-    async def show(
-        self, request: Request[User, Any, Any], outcome_id: FromPath[UUID], db_session: DbSession
-    ) -> Template:
-        row = await queries.outcome_for(db_session, user=request.user, outcome_id=outcome_id)
+    async def show(self, acting: Acting, outcome_id: FromPath[UUID], db_session: DbSession) -> Template:
+        row = await queries.outcome_for(db_session, user=acting.user, outcome_id=outcome_id)
         round_ = await db_session.get_one(Round, row.outcome.round_id)
-        details = await details_for_employer(
-            db_session, row, viewer=request.user, ip_address=client_ip(request)
-        )
+        details = await details_for_employer(db_session, row, acting)
         match = _match(row, details)
         actions = available_actions(row.outcome, round_, Side.EMPLOYER)
         return Template(
@@ -397,7 +391,7 @@ class MatchPages(Controller):
                 "match": match,
                 "actions": [(name, ACTIONS[Side.EMPLOYER][name]) for name in actions],
                 "late": past_deadline(row.outcome),
-                **await follow_up_context(db_session, request.user, row, Side.EMPLOYER),
+                **await follow_up_context(db_session, acting.user, row, Side.EMPLOYER),
             },
         )
 
@@ -414,9 +408,10 @@ class MatchPages(Controller):
     @post("/{outcome_id:uuid}/{name:str}", opt=EMPLOYER)
     async def answer(
         self,
+        acting: Acting,
         request: Request[User, Any, Any],
         outcome_id: FromPath[UUID],
         name: FromPath[str],
         db_session: DbSession,
     ) -> Template | Redirect:
-        return await _answer(request, db_session, outcome_id, name)
+        return await _answer(acting, request, db_session, outcome_id, name)

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.offers.queries import OutcomeRow, employer_details
-from placements.accounts.models import User
-from placements.audit.services import record
 from placements.clock import today
+from placements.web.acting import Acting
 
 
 @dataclass(frozen=True)
@@ -26,18 +25,14 @@ class EmployerDetails:
 NONE = EmployerDetails()
 
 
-async def details_for_employer(
-    db: AsyncSession, row: OutcomeRow, *, viewer: User, ip_address: str | None
-) -> EmployerDetails:
+async def details_for_employer(db: AsyncSession, row: OutcomeRow, acting: Acting) -> EmployerDetails:
     access_needs, contact = employer_details(row, today())
     if access_needs is not None or contact is not None:
-        await record(
+        await acting.audit(
             db,
-            actor=viewer,
-            action="match_viewed",
+            "match_viewed",
             record_type="outcome",
             record_id=row.outcome.id,
-            ip_address=ip_address,
             emergency_contact=contact is not None,
         )
     return EmployerDetails(access_needs, contact)

@@ -16,10 +16,9 @@ from matching.reports.services import RoundReport, Scope, YearFigures, round_rep
 from matching.rounds import queries as round_queries
 from placements.accounts.guards import COORDINATOR, access
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
-from placements.audit.services import record
 from placements.db import DbSession
 from placements.exports import csv_text, xlsx_bytes
+from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.paging import Page, page_from_request
 from programme.models import Round
@@ -90,7 +89,7 @@ class ReportPages(Controller):
     @get("/{round_id:uuid}/downloads/{name:str}", opt=access())
     async def download(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         name: FromPath[str],
         db_session: DbSession,
@@ -100,17 +99,15 @@ class ReportPages(Controller):
         table = TABLES.get(table_name)
         if table is None or extension not in FORMATS:
             raise NotFoundException("There is no such download")
-        if request.user.role not in table.roles:
+        if acting.user.role not in table.roles:
             raise PermissionDeniedException("Your account cannot download this table")
         round_ = await round_queries.get_round(db_session, round_id)
-        header, rows = await table.build(db_session, round_, request.user)
-        await record(
+        header, rows = await table.build(db_session, round_, acting.user)
+        await acting.audit(
             db_session,
-            actor=request.user,
-            action="report_downloaded",
+            "report_downloaded",
             record_type="round",
             record_id=round_.id,
-            ip_address=client_ip(request),
             table=table_name,
             format=extension,
             rows=len(rows),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, get, patch, post
 from litestar.exceptions import ValidationException
 from litestar.params import FromPath, JSONBody
 
@@ -15,9 +14,8 @@ from matching.rounds import queries
 from matching.rounds import services as rounds
 from matching.rounds.schemas import AdvanceIn, RoundChangesIn, RoundIn, RoundOut
 from placements.accounts.guards import COORDINATOR, access
-from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import (
     API_ERRORS,
     API_LOOKUP_ERRORS,
@@ -60,11 +58,9 @@ class RoundsApi(Controller):
         summary="Create a round for a programme year (as a draft)",
         raises=[*API_ERRORS, ValidationException, ConflictException],
     )
-    async def create(
-        self, request: Request[User, Any, Any], data: JSONBody[RoundIn], db_session: DbSession
-    ) -> RoundOut:
+    async def create(self, acting: Acting, data: JSONBody[RoundIn], db_session: DbSession) -> RoundOut:
         round_ = await rounds.create_round(
-            db_session, data=_checked(data), actor=request.user, ip_address=client_ip(request)
+            db_session, data=_checked(data), actor=acting.user, ip_address=acting.ip_address
         )
         return RoundOut.of(round_)
 
@@ -87,7 +83,7 @@ class RoundsApi(Controller):
     )
     async def update(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         data: JSONBody[RoundChangesIn],
         db_session: DbSession,
@@ -97,8 +93,8 @@ class RoundsApi(Controller):
             db_session,
             round_=round_,
             data=_checked(data.applied_to(round_)),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return RoundOut.of(round_)
 
@@ -113,13 +109,13 @@ class RoundsApi(Controller):
     )
     async def advance(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         data: JSONBody[AdvanceIn],
         db_session: DbSession,
     ) -> RoundOut:
         round_ = await queries.get_round(db_session, round_id)
         round_ = await rounds.advance(
-            db_session, round_=round_, to=data.to, actor=request.user, ip_address=client_ip(request)
+            db_session, round_=round_, to=data.to, actor=acting.user, ip_address=acting.ip_address
         )
         return RoundOut.of(round_)

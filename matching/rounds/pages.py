@@ -19,8 +19,8 @@ from matching.rounds import services as rounds
 from matching.rounds.schemas import MOST_CHOICES
 from placements.accounts.guards import COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, date_input_values, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from programme.models import Round, Stage
@@ -144,14 +144,16 @@ class RoundPages(Controller):
         return _round_form(defaults, FormErrors(), None)
 
     @post("/new")
-    async def create(self, request: Request[User, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def create(
+        self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
         values = await form_values(request)
         errors = FormErrors()
         data = _round_data(values, errors)
         if data is not None:
             try:
                 round_ = await rounds.create_round(
-                    db_session, data=data, actor=request.user, ip_address=client_ip(request)
+                    db_session, data=data, actor=acting.user, ip_address=acting.ip_address
                 )
             except MatchingError as exc:
                 errors.add(exc.field or "name", str(exc))
@@ -186,7 +188,11 @@ class RoundPages(Controller):
 
     @post("/{round_id:uuid}/edit")
     async def save(
-        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        round_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
         round_ = await queries.get_round(db_session, round_id)
         values = await form_values(request)
@@ -195,7 +201,7 @@ class RoundPages(Controller):
         if data is not None:
             try:
                 await rounds.update_round(
-                    db_session, round_=round_, data=data, actor=request.user, ip_address=client_ip(request)
+                    db_session, round_=round_, data=data, actor=acting.user, ip_address=acting.ip_address
                 )
             except MatchingError as exc:
                 errors.add(exc.field or "name", str(exc))
@@ -211,7 +217,11 @@ class RoundPages(Controller):
 
     @post("/{round_id:uuid}/advance")
     async def advance(
-        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        round_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
         round_ = await queries.get_round(db_session, round_id)
         values = await form_values(request)
@@ -219,7 +229,7 @@ class RoundPages(Controller):
         try:
             to = Stage(values.get("to", ""))
             round_ = await rounds.advance(
-                db_session, round_=round_, to=to, actor=request.user, ip_address=client_ip(request)
+                db_session, round_=round_, to=to, actor=acting.user, ip_address=acting.ip_address
             )
         except MatchingError as exc:
             errors.add("to", str(exc))

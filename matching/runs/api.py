@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, Request, Response, delete, get, post
+from litestar import Controller, Response, delete, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,10 +28,9 @@ from matching.runs.schemas import (
     RunPupilOut,
 )
 from placements.accounts.guards import COORDINATOR
-from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
 from placements.jobs.models import JobRecord
+from placements.web.acting import Acting
 from placements.web.errors import API_LOOKUP_ERRORS, WRITE_ERRORS, ConflictException
 from placements.web.paging import Limit, Offset
 from programme.models import Round
@@ -88,7 +87,7 @@ class RoundRunsApi(Controller):
     )
     async def start_run(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         data: JSONBody[RunPolicyIn],
         db_session: DbSession,
@@ -98,8 +97,8 @@ class RoundRunsApi(Controller):
             db_session,
             round_=round_,
             policy=data.policy(),
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return await _run_out(db_session, run)
 
@@ -159,7 +158,7 @@ class RoundRunsApi(Controller):
     )
     async def add_adjustment(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         data: JSONBody[AdjustmentIn],
         db_session: DbSession,
@@ -174,8 +173,8 @@ class RoundRunsApi(Controller):
             placement_id=placement.id,
             kind=data.kind,
             reason=data.reason,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return await _adjustment_out(db_session, round_, adjustment.id)
 
@@ -188,7 +187,7 @@ class RoundRunsApi(Controller):
     )
     async def remove_adjustment(
         self,
-        request: Request[User, Any, Any],
+        acting: Acting,
         round_id: FromPath[UUID],
         adjustment_id: FromPath[UUID],
         db_session: DbSession,
@@ -196,7 +195,7 @@ class RoundRunsApi(Controller):
         round_ = await round_queries.get_round(db_session, round_id)
         adjustment = await queries.get_adjustment(db_session, round_.id, adjustment_id)
         await runs.remove_adjustment(
-            db_session, adjustment=adjustment, actor=request.user, ip_address=client_ip(request)
+            db_session, adjustment=adjustment, actor=acting.user, ip_address=acting.ip_address
         )
 
 
@@ -223,9 +222,9 @@ class RunsApi(Controller):
         responses=FILE_RESPONSE,
     )
     async def instance(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, run_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        return await files.run_file(request, db_session, run_id, "instance", ConflictException)
+        return await files.run_file(acting, db_session, run_id, "instance", ConflictException)
 
     @get(
         "/{run_id:uuid}/result",
@@ -235,10 +234,8 @@ class RunsApi(Controller):
         media_type="application/json",
         responses=FILE_RESPONSE,
     )
-    async def result(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
-    ) -> Response[bytes]:
-        return await files.run_file(request, db_session, run_id, "result", ConflictException)
+    async def result(self, acting: Acting, run_id: FromPath[UUID], db_session: DbSession) -> Response[bytes]:
+        return await files.run_file(acting, db_session, run_id, "result", ConflictException)
 
     @get(
         "/{run_id:uuid}/pupils",
@@ -265,11 +262,9 @@ class RunsApi(Controller):
         summary="Cancel a queued or running run: it stops, keeps no result, and a new run can start",
         raises=WRITE_ERRORS,
     )
-    async def cancel(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
-    ) -> RunOut:
+    async def cancel(self, acting: Acting, run_id: FromPath[UUID], db_session: DbSession) -> RunOut:
         run = await queries.get_run(db_session, run_id)
-        run = await runs.cancel_run(db_session, run=run, actor=request.user, ip_address=client_ip(request))
+        run = await runs.cancel_run(db_session, run=run, actor=acting.user, ip_address=acting.ip_address)
         return await _run_out(db_session, run)
 
     @post(
@@ -279,11 +274,9 @@ class RunsApi(Controller):
         summary="Publish a finished run: its outcomes are set and schools and employers are emailed",
         raises=WRITE_ERRORS,
     )
-    async def publish(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
-    ) -> PublicationOut:
+    async def publish(self, acting: Acting, run_id: FromPath[UUID], db_session: DbSession) -> PublicationOut:
         run = await queries.get_run(db_session, run_id)
         count = await publication.publish_run(
-            db_session, run=run, actor=request.user, ip_address=client_ip(request)
+            db_session, run=run, actor=acting.user, ip_address=acting.ip_address
         )
         return PublicationOut(run=await _run_out(db_session, run), outcomes=count)

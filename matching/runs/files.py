@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from litestar import Request, Response
+from litestar import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.rounds import queries as round_queries
 from matching.runs import queries
 from matching.runs import services as runs
-from placements.accounts.models import User
-from placements.accounts.pages import client_ip
-from placements.audit.services import record
+from placements.web.acting import Acting
 from placements.web.downloads import attachment
 
 
 async def run_file(
-    request: Request[User, Any, Any], db: AsyncSession, run_id: UUID, which: str, missing: type[Exception]
+    acting: Acting, db: AsyncSession, run_id: UUID, which: str, missing: type[Exception]
 ) -> Response[bytes]:
     """The exact bytes stored for the run, so anyone can solve or check it again; audited.
 
@@ -32,13 +29,11 @@ async def run_file(
         )
     if content is None:
         raise missing(f"This run has no {which} file yet")
-    await record(
+    await acting.audit(
         db,
-        actor=request.user,
-        action="run_file_downloaded",
+        "run_file_downloaded",
         record_type="round",
         record_id=round_.id,
-        ip_address=client_ip(request),
         run=run.number,
         file=which,
     )

@@ -26,9 +26,9 @@ from matching.runs import services as runs
 from matching.solver.instance import MODES
 from placements.accounts.guards import COORDINATOR
 from placements.accounts.models import User
-from placements.accounts.pages import client_ip
 from placements.db import DbSession
 from placements.jobs.models import JobRecord
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, Paging, page_from_request
 from programme.models import Round
@@ -269,7 +269,11 @@ class RoundRunPages(Controller):
 
     @post("/{round_id:uuid}/runs")
     async def start(
-        self, request: Request[User, Any, Any], round_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[User, Any, Any],
+        round_id: FromPath[UUID],
+        db_session: DbSession,
     ) -> Template | Redirect:
         round_ = await round_queries.get_round(db_session, round_id)
         values = await form_values(request)
@@ -281,8 +285,8 @@ class RoundRunPages(Controller):
                     db_session,
                     round_=round_,
                     policy=policy,
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except MatchingError as exc:
                 errors.add(exc.field or "mode", str(exc))
@@ -356,6 +360,7 @@ class RoundRunPages(Controller):
     @post("/{round_id:uuid}/adjustments/new")
     async def add_adjustment(
         self,
+        acting: Acting,
         request: Request[User, Any, Any],
         round_id: FromPath[UUID],
         pupil: FromQuery[UUID],
@@ -380,8 +385,8 @@ class RoundRunPages(Controller):
                     placement_id=UUID(values["placement_id"]),
                     kind=AdjustmentKind(kind),
                     reason=values.get("reason", ""),
-                    actor=request.user,
-                    ip_address=client_ip(request),
+                    actor=acting.user,
+                    ip_address=acting.ip_address,
                 )
             except MatchingError as exc:
                 errors.add(exc.field or "placement_id", str(exc))
@@ -412,6 +417,7 @@ class RoundRunPages(Controller):
     @post("/{round_id:uuid}/adjustments/{adjustment_id:uuid}/remove")
     async def remove(
         self,
+        acting: Acting,
         request: Request[User, Any, Any],
         round_id: FromPath[UUID],
         adjustment_id: FromPath[UUID],
@@ -420,7 +426,7 @@ class RoundRunPages(Controller):
         round_ = await round_queries.get_round(db_session, round_id)
         adjustment = await queries.get_adjustment(db_session, round_.id, adjustment_id)
         await runs.remove_adjustment(
-            db_session, adjustment=adjustment, actor=request.user, ip_address=client_ip(request)
+            db_session, adjustment=adjustment, actor=acting.user, ip_address=acting.ip_address
         )
         flash(request, f"The {adjustment.kind.value} is removed", category="success")
         return Redirect(path=f"/rounds/{round_.id}/adjustments", status_code=303)
@@ -476,15 +482,13 @@ class RunPages(Controller):
 
     @get("/{run_id:uuid}/instance.json")
     async def instance(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, run_id: FromPath[UUID], db_session: DbSession
     ) -> Response[bytes]:
-        return await files.run_file(request, db_session, run_id, "instance", NotFoundException)
+        return await files.run_file(acting, db_session, run_id, "instance", NotFoundException)
 
     @get("/{run_id:uuid}/result.json")
-    async def result(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
-    ) -> Response[bytes]:
-        return await files.run_file(request, db_session, run_id, "result", NotFoundException)
+    async def result(self, acting: Acting, run_id: FromPath[UUID], db_session: DbSession) -> Response[bytes]:
+        return await files.run_file(acting, db_session, run_id, "result", NotFoundException)
 
     @get("/{run_id:uuid}/cancel")
     async def cancel_form(self, run_id: FromPath[UUID], db_session: DbSession) -> Template:
@@ -493,11 +497,11 @@ class RunPages(Controller):
 
     @post("/{run_id:uuid}/cancel")
     async def cancel(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> Template | Redirect:
         run = await queries.get_run(db_session, run_id)
         try:
-            await runs.cancel_run(db_session, run=run, actor=request.user, ip_address=client_ip(request))
+            await runs.cancel_run(db_session, run=run, actor=acting.user, ip_address=acting.ip_address)
         except MatchingError as exc:
             return await _cancel_page(db_session, run, FormErrors(cancel=str(exc)))
         flash(request, f"Run {run.number} is cancelled: you can start a new run", category="success")
@@ -510,13 +514,13 @@ class RunPages(Controller):
 
     @post("/{run_id:uuid}/publish")
     async def publish(
-        self, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, request: Request[User, Any, Any], run_id: FromPath[UUID], db_session: DbSession
     ) -> Template | Redirect:
         run = await queries.get_run(db_session, run_id)
         errors = FormErrors()
         try:
             count = await publication.publish_run(
-                db_session, run=run, actor=request.user, ip_address=client_ip(request)
+                db_session, run=run, actor=acting.user, ip_address=acting.ip_address
             )
         except MatchingError as exc:
             errors.add("publish", str(exc))

@@ -16,9 +16,9 @@ from placements.accounts import queries
 from placements.accounts.guards import COORDINATOR, access
 from placements.accounts.management import account_for, deactivate_user, reactivate_user
 from placements.accounts.models import Role, User, organisation_model
-from placements.accounts.pages import client_ip
 from placements.accounts.services import Invitation, invite_user
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
 from placements.web.forms import EMAIL
 from placements.web.paging import Limit, Offset
@@ -117,9 +117,7 @@ class AccountsApi(Controller):
         summary="Invite someone by email",
         raises=[*API_LOOKUP_ERRORS, ValidationException, ConflictException, TooManyRequestsException],
     )
-    async def invite(
-        self, request: Request[User, Any, Any], data: JSONBody[InvitationIn], db_session: DbSession
-    ) -> UserOut:
+    async def invite(self, acting: Acting, data: JSONBody[InvitationIn], db_session: DbSession) -> UserOut:
         school_id = getattr(data, "school_id", None)
         employer_id = getattr(data, "employer_id", None)
         if school_id and await db_session.get(organisation_model(Role.SCHOOL_STAFF), school_id) is None:
@@ -136,8 +134,8 @@ class AccountsApi(Controller):
         user = await invite_user(
             db_session,
             invitation=invitation,
-            actor=request.user,
-            ip_address=client_ip(request),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         assert user is not None  # a coordinator is told when the address has an account
         return UserOut.of(user)
@@ -152,11 +150,9 @@ class AccountsApi(Controller):
         raises=[*API_LOOKUP_ERRORS, ConflictException],
         status_code=200,
     )
-    async def deactivate(
-        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
-    ) -> UserOut:
-        user = await account_for(db_session, actor=request.user, user_id=user_id)
-        await deactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
+    async def deactivate(self, acting: Acting, user_id: FromPath[UUID], db_session: DbSession) -> UserOut:
+        user = await account_for(db_session, actor=acting.user, user_id=user_id)
+        await deactivate_user(db_session, user=user, actor=acting.user, ip_address=acting.ip_address)
         return UserOut.of(user)
 
     @post(
@@ -168,9 +164,7 @@ class AccountsApi(Controller):
         raises=[*API_LOOKUP_ERRORS, ConflictException],
         status_code=200,
     )
-    async def reactivate(
-        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
-    ) -> UserOut:
-        user = await account_for(db_session, actor=request.user, user_id=user_id)
-        await reactivate_user(db_session, user=user, actor=request.user, ip_address=client_ip(request))
+    async def reactivate(self, acting: Acting, user_id: FromPath[UUID], db_session: DbSession) -> UserOut:
+        user = await account_for(db_session, actor=acting.user, user_id=user_id)
+        await reactivate_user(db_session, user=user, actor=acting.user, ip_address=acting.ip_address)
         return UserOut.of(user)

@@ -34,14 +34,10 @@ from placements.accounts.services import (
     request_password_reset,
     set_password_with_token,
 )
-from placements.audit.services import record
 from placements.db import DbSession
+from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
-
-
-def client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
 
 
 def refused_for_now(template: str, values: dict[str, str], exc: TooMany) -> Template:
@@ -76,7 +72,9 @@ class SignInController(Controller):
         return render_form("placements/sign_in.html", values={"next": safe_next(next)}, errors=FormErrors())
 
     @post("/sign-in")
-    async def submit(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def submit(
+        self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
         values = await form_values(request)
         errors = FormErrors()
         errors.email(values)
@@ -88,7 +86,7 @@ class SignInController(Controller):
                 db_session,
                 email=values["email"],
                 password=values["password"],
-                ip_address=client_ip(request),
+                ip_address=acting.ip_address,
             )
         except TooMany as exc:
             await db_session.commit()  # the throttled attempt stays in the audit log
@@ -106,15 +104,10 @@ class SignOutController(Controller):
     opt = access()
 
     @post("/sign-out")
-    async def sign_out(self, request: Request[Any, Any, Any], db_session: DbSession) -> Redirect:
-        await record(
-            db_session,
-            actor=request.user,
-            action="signed_out",
-            record_type="user",
-            record_id=request.user.id,
-            ip_address=client_ip(request),
-        )
+    async def sign_out(
+        self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Redirect:
+        await acting.audit(db_session, "signed_out", record_type="user", record_id=acting.user.id)
         request.clear_session()
         return Redirect(path="/sign-in", status_code=303)
 
@@ -130,14 +123,14 @@ class PasswordController(Controller):
         return render_form("placements/password_reset_request.html", values={}, errors=FormErrors())
 
     @post("/password-reset")
-    async def send(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+    async def send(self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
         values = await form_values(request)
         errors = FormErrors()
         errors.email(values)
         if errors:
             return render_form("placements/password_reset_request.html", values=values, errors=errors)
         try:
-            await request_password_reset(db_session, email=values["email"], ip_address=client_ip(request))
+            await request_password_reset(db_session, email=values["email"], ip_address=acting.ip_address)
         except TooMany as exc:
             return refused_for_now("placements/password_reset_request.html", values, exc)
         # The same answer whether or not the address has an account.
@@ -151,9 +144,9 @@ class PasswordController(Controller):
 
     @post("/password-reset/{token:str}")
     async def reset(
-        self, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
+        self, acting: Acting, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        return await self._choose(request, db_session, token, TokenPurpose.PASSWORD_RESET)
+        return await self._choose(acting, request, db_session, token, TokenPurpose.PASSWORD_RESET)
 
     @get("/invitation/{token:str}")
     async def invitation_form(self, token: FromPath[str], db_session: DbSession) -> Template:
@@ -161,9 +154,9 @@ class PasswordController(Controller):
 
     @post("/invitation/{token:str}")
     async def accept(
-        self, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
+        self, acting: Acting, request: Request[Any, Any, Any], token: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        return await self._choose(request, db_session, token, TokenPurpose.INVITATION)
+        return await self._choose(acting, request, db_session, token, TokenPurpose.INVITATION)
 
     @staticmethod
     async def _choose_form(db: AsyncSession, token: FromPath[str], purpose: TokenPurpose) -> Template:
@@ -180,7 +173,11 @@ class PasswordController(Controller):
 
     @staticmethod
     async def _choose(
-        request: Request[Any, Any, Any], db: AsyncSession, token: FromPath[str], purpose: TokenPurpose
+        acting: Acting,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        token: FromPath[str],
+        purpose: TokenPurpose,
     ) -> Template | Redirect:
         values = await form_values(request)
         try:
@@ -190,7 +187,7 @@ class PasswordController(Controller):
                 purpose=purpose,
                 password=values.get("password", ""),
                 confirmation=values.get("confirm_password", ""),
-                ip_address=client_ip(request),
+                ip_address=acting.ip_address,
             )
         except LinkExpired:
             return Template(template_name="placements/link_expired.html", status_code=404)
@@ -232,7 +229,9 @@ class UsersController(Controller):
         return await self._render_invite(db_session, {}, FormErrors())
 
     @post("/invite")
-    async def invite(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
+    async def invite(
+        self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
         values = await form_values(request)
         errors = FormErrors()
         errors.require(values, "name", "Enter the person's name")
@@ -260,7 +259,7 @@ class UsersController(Controller):
             )
             try:
                 await invite_user(
-                    db_session, invitation=invitation, actor=request.user, ip_address=client_ip(request)
+                    db_session, invitation=invitation, actor=acting.user, ip_address=acting.ip_address
                 )
             except AccountError as exc:
                 errors.add(exc.field or "email", str(exc))
@@ -314,39 +313,39 @@ class AccountController(Controller):
 
     @post("/deactivate")
     async def deactivate(
-        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
     ) -> Template | Redirect:
-        return await self._change(request, db_session, user_id, "deactivate")
+        return await self._change(acting, request, db_session, user_id, "deactivate")
 
     @post("/reactivate")
     async def reactivate(
-        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
     ) -> Template | Redirect:
-        return await self._change(request, db_session, user_id, "reactivate")
+        return await self._change(acting, request, db_session, user_id, "reactivate")
 
     @post("/admin")
     async def admin(
-        self, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
+        self, acting: Acting, request: Request[User, Any, Any], user_id: FromPath[UUID], db_session: DbSession
     ) -> Template | Redirect:
-        return await self._change(request, db_session, user_id, "admin")
+        return await self._change(acting, request, db_session, user_id, "admin")
 
     @staticmethod
     async def _change(
-        request: Request[User, Any, Any], db: AsyncSession, user_id: UUID, change: str
+        acting: Acting, request: Request[User, Any, Any], db: AsyncSession, user_id: UUID, change: str
     ) -> Template | Redirect:
-        user = await account_for(db, actor=request.user, user_id=user_id)
+        user = await account_for(db, actor=acting.user, user_id=user_id)
         values = await form_values(request)
-        ip = client_ip(request)
+        ip = acting.ip_address
         try:
             if change == "deactivate":
-                await deactivate_user(db, user=user, actor=request.user, ip_address=ip)
+                await deactivate_user(db, user=user, actor=acting.user, ip_address=ip)
                 message = f"{user.name}'s account is deactivated: they are signed out and can't sign in"
             elif change == "reactivate":
-                await reactivate_user(db, user=user, actor=request.user, ip_address=ip)
+                await reactivate_user(db, user=user, actor=acting.user, ip_address=ip)
                 message = f"{user.name}'s account is active again: they can sign in with their password"
             else:
                 await set_admin(
-                    db, user=user, is_admin=values.get("is_admin") == "yes", actor=request.user, ip_address=ip
+                    db, user=user, is_admin=values.get("is_admin") == "yes", actor=acting.user, ip_address=ip
                 )
                 can = "can" if user.is_admin else "can no longer"
                 message = f"{user.name} {can} manage colleagues' accounts"
@@ -358,7 +357,7 @@ class AccountController(Controller):
                 values=values,
                 errors=errors,
                 person=user,
-                manageable=may_manage(request.user, user),
+                manageable=may_manage(acting.user, user),
             )
         flash(request, message, category="success")
         return Redirect(path=f"/users/{user.id}", status_code=303)

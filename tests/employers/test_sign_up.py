@@ -16,7 +16,7 @@ from placements.clock import now
 from placements.geo import district_centroid
 from placements.jobs.schedule import start_daily_job
 from placements.notifications.models import OutboxMessage
-from tests.support import make_user, run_queued_jobs
+from tests.support import assert_refused, make_user, run_queued_jobs
 
 FORM = {
     "name": "Ribble Robots Ltd",
@@ -194,8 +194,7 @@ async def test_api_sign_up(client, db):
     unknown_district = await client.api(
         "POST", "/api/employers/sign-up", json={**API_BODY, "user_email": "x@y.example", "postcode": "M1 1AA"}
     )
-    assert unknown_district.status_code == 409
-    assert unknown_district.json()["detail"].startswith("postcode: We cannot find this postcode")
+    assert_refused(unknown_district, "We cannot find this postcode", field="postcode")
     await db.commit()
     assert len(list(await db.scalars(select(Employer)))) == 1
 

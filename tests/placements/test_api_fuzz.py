@@ -1,8 +1,10 @@
 """Schemathesis fuzzes every operation of the OpenAPI document, signed in as a coordinator.
 
-Each operation is its own test (`test_api[GET /api/users]`, ...), so operations added later are fuzzed
-without touching this file. Every response must be documented and match its schema, and nothing may
-answer with a server error. Runs are reproducible: a fixed seed, derandomized, no example database.
+The document is built when the test runs, not when tests are collected (`from_fixture`), so other
+tests start at once; each operation is a subtest (`test_api [GET /api/users]`, ...), so operations
+added later are fuzzed without touching this file. Every response must be documented and match its
+schema, and nothing may answer with a server error. Runs are reproducible: a fixed seed,
+derandomized, no example database.
 """
 
 from __future__ import annotations
@@ -23,29 +25,34 @@ from placements.settings import Settings
 from tests.browser.harness import LiveServer
 from tests.support import CSRF_FIELD, PASSWORD, make_user
 
+pytestmark = pytest.mark.slow
+
 MAX_EXAMPLES = 30
 SEED = 20250101
 SCHEMA_PATH = "/schema/openapi.json"
 
 
 def openapi_document() -> dict[str, Any]:
-    """The document the app serves at /schema/openapi.json (checked by `test_served_document_is_fuzzed`).
-
-    Built from the app itself at collection time, so each operation becomes a test of its own."""
+    """The document the app serves at /schema/openapi.json (checked by `test_served_document_is_fuzzed`)."""
     from placements.app import create_app
 
     return create_app(Settings()).openapi_schema.to_schema()
 
 
-schema = schemathesis.openapi.from_dict(
-    openapi_document(),
-    config=schemathesis.Config.from_dict(
-        {
-            "seed": SEED,
-            "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
-        }
-    ),
-)
+@pytest.fixture(scope="module")
+def api_schema() -> Any:
+    return schemathesis.openapi.from_dict(
+        openapi_document(),
+        config=schemathesis.Config.from_dict(
+            {
+                "seed": SEED,
+                "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "database": "none"},
+            }
+        ),
+    )
+
+
+schema = schemathesis.pytest.from_fixture("api_schema")
 
 SESSION_COOKIE = "placements_session"
 
@@ -56,7 +63,7 @@ class SignedIn:
     cookie: str | None = None
 
 
-@schema.auth(refresh_interval=None)
+@schemathesis.auth(refresh_interval=None)
 class SessionCookie:
     """Schemathesis adds the session cookie itself, so it knows the request is authenticated and can
     check that the API refuses the same request without it (or with a made-up one)."""

@@ -9,7 +9,7 @@ from placements.audit.models import AuditEntry
 from placements.clock import today
 from schools.models import Pupil
 from schools.validation import academic_year_start
-from tests.support import make_pupil, make_school, make_user
+from tests.support import assert_refused, make_pupil, make_school, make_user
 
 
 def _born_in_year_10() -> dict[str, str]:
@@ -153,9 +153,9 @@ async def test_pupil_api_create_read_update_delete(client, db):
     assert created.json()["has_current_consent"] is False
 
     duplicate = await client.api("POST", "/api/pupils", json=body)
-    assert duplicate.status_code == 409
+    assert_refused(duplicate, field="reference")
     wrong_age = await client.api("POST", "/api/pupils", json={**body, "reference": "API-2", "year_group": 7})
-    assert wrong_age.status_code == 409 and "does not fit year 7" in wrong_age.json()["detail"]
+    assert_refused(wrong_age, "does not fit year 7", field="date_of_birth")
 
     updated = await client.api("PUT", f"/api/pupils/{pupil_id}", json={**body, "first_name": "Benjamin"})
     assert updated.status_code == 200 and updated.json()["first_name"] == "Benjamin"

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from placements.accounts.models import Role, User
 from placements.notifications.models import OutboxMessage
 from schools.models import School
-from tests.support import make_school, make_user, run_queued_jobs
+from tests.support import assert_refused, make_school, make_user, run_queued_jobs
 
 
 async def test_coordinator_adds_a_school_and_sees_it_has_no_advisor(client, db):
@@ -24,7 +24,7 @@ async def test_coordinator_adds_a_school_and_sees_it_has_no_advisor(client, db):
     duplicate = await client.api(
         "POST", "/api/schools", json=dict(urn="119584", name="X", postcode="PR1 2HE")
     )
-    assert duplicate.status_code == 409
+    assert_refused(duplicate, field="urn")
     api = await client.api("GET", "/api/schools?without_digital_advisor=true")
     assert [item["urn"] for item in api.json()["items"]] == ["119584"]
 

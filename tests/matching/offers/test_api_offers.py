@@ -16,7 +16,7 @@ from matching.runs import publication
 from matching.runs import services as runs
 from placements.audit.models import AuditEntry
 from programme.models import Stage
-from tests.support import run_queued_jobs
+from tests.support import assert_refused, run_queued_jobs
 
 
 async def _published(db, s) -> list[Outcome]:
@@ -79,7 +79,7 @@ async def test_each_side_answers_once(client, db, scenario):
 
     await client.sign_in(_employer_user(s, offer))
     no_reason = await _answer(client, offer, accept=False)
-    assert no_reason.status_code == 409 and no_reason.json()["detail"] == "Say why the offer is declined"
+    assert_refused(no_reason, "Say why the offer is declined", field="reason")
     declined = await _answer(client, offer, accept=False, reason="Supervisor away")
     assert declined.status_code == 200 and declined.json()["status"] == "Declined by the employer"
     await run_queued_jobs()  # the emails to the school and coordinators

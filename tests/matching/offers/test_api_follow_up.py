@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from matching.models import Attendance, FollowUp
 from placements.audit.models import AuditEntry
 from tests.matching.agreed import agreed
+from tests.support import assert_refused
 
 
 async def _count(db, model) -> int:
@@ -87,7 +88,7 @@ async def test_both_sides_follow_up_an_agreed_placement(client, db, scenario):
     ]
 
 
-async def test_refusals_answer_409_and_bad_input_400_with_nothing_written(client, db, scenario):
+async def test_refusals_answer_409_or_422_and_bad_input_400_with_nothing_written(client, db, scenario):
     a = await agreed(db, scenario)
     base = f"/api/outcomes/{a.outcome.id}"
     await client.sign_in(a.employer)
@@ -104,10 +105,10 @@ async def test_refusals_answer_409_and_bad_input_400_with_nothing_written(client
             "Only an agreed placement is followed up: this one is waiting for answers"
         )
         future = await client.api("PUT", f"{base}/attendance", json=_days((a.days[3], True)))
-        assert future.status_code == 409 and "has not come yet" in future.json()["detail"]
+        assert_refused(future, "has not come yet", field="days")
         sunday = a.days[4] + timedelta(days=2)
         outside = await client.api("PUT", f"{base}/attendance", json=_days((sunday, True)))
-        assert outside.status_code == 409 and "is not a day of the placement" in outside.json()["detail"]
+        assert_refused(outside, "is not a day of the placement", field="days")
         twice = await client.api(
             "PUT", f"{base}/attendance", json=_days((a.days[0], True), (a.days[0], False))
         )

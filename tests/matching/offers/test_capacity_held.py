@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from employers.models import Placement
 from tests.employers.test_placements import FORM
-from tests.matching.test_api_offers import _employer_user, _offer_of, _published
+from tests.matching.offers.test_api_offers import _employer_user, _offer_of, _published
+from tests.support import assert_refused
 
 
 async def test_places_cannot_drop_below_the_offers_held(client, db, scenario):
@@ -39,7 +40,7 @@ async def test_places_cannot_drop_below_the_offers_held(client, db, scenario):
         )
     }
     api = await client.api("PUT", f"/api/placements/{placement.id}", json={**body, "capacity": 1})
-    assert api.status_code == 409 and "needs at least 3 places" in api.json()["detail"]
+    assert_refused(api, "needs at least 3 places", field="capacity")
     await db.refresh(placement)
     assert placement.capacity == 3
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from matching.models import Outcome, Reply
 from placements.audit.models import AuditEntry
 from placements.notifications.models import OutboxMessage
-from tests.matching.test_api_offers import _employer_user, _offer_of, _published
+from tests.matching.offers.test_api_offers import _employer_user, _offer_of, _published
 
 AT_ONCE = 20
 
