@@ -20,6 +20,7 @@ from employers.models import (
 )
 from placements.geo import POSTCODE_PATTERN
 from placements.web.forms import EMAIL
+from placements.web.schemas import from_model
 
 # At least one letter or digit, in a range Python and JSON Schema read alike (as in accounts.api).
 HAS_A_LETTER = r"[0-9A-Za-z\u00c0-\u1fff\u3040-\ufefe]"
@@ -112,20 +113,10 @@ class EmployerOut(Struct):
     @classmethod
     def of(cls, employer: Employer, compliance: EmployerCompliance | None, today: date) -> EmployerOut:
         problems = matching_problems(employer, compliance, today)
-        return cls(
-            id=employer.id,
-            name=employer.name,
-            companies_house_number=employer.companies_house_number,
-            address=employer.address,
-            postcode=employer.postcode,
-            town=employer.town,
-            lat=employer.lat,
-            lon=employer.lon,
-            sector=employer.sector,
+        return from_model(
+            cls,
+            employer,
             pathways=list(employer.pathways or []),
-            size=employer.size,
-            status=employer.status,
-            status_reason=employer.status_reason,
             eligible_for_matching=not problems,
             problems=problems,
             insurance_warning=insurance_warning(compliance, today),
@@ -165,17 +156,10 @@ class ComplianceOut(Struct):
     @classmethod
     def of(cls, employer: Employer, compliance: EmployerCompliance | None, today: date) -> ComplianceOut:
         problems = matching_problems(employer, compliance, today)
-        c = compliance
-        return cls(
+        return from_model(
+            cls,
+            compliance,
             employer_id=employer.id,
-            insurer=c.insurer if c else None,
-            policy_number=c.policy_number if c else None,
-            insurance_expires_on=c.insurance_expires_on if c else None,
-            risk_assessment_on=c.risk_assessment_on if c else None,
-            safeguarding_lead_name=c.safeguarding_lead_name if c else None,
-            safeguarding_lead_email=c.safeguarding_lead_email if c else None,
-            safeguarding_lead_phone=c.safeguarding_lead_phone if c else None,
-            supervisor_checks_done=c.supervisor_checks_done if c else None,
             eligible_for_matching=not problems,
             problems=problems,
             insurance_warning=insurance_warning(compliance, today),
@@ -237,28 +221,9 @@ class PlacementOut(Struct):
 
     @classmethod
     def of(cls, placement: Placement, employer_name: str, distance_km: float | None = None) -> PlacementOut:
-        return cls(
-            id=placement.id,
-            employer_id=placement.employer_id,
+        return from_model(
+            cls,
+            placement,
             employer_name=employer_name,
-            round_id=placement.round_id,
-            title=placement.title,
-            description=placement.description,
-            pathway=placement.pathway,
-            skills=placement.skills,
-            work_mode=placement.work_mode,
-            address=placement.address,
-            postcode=placement.postcode,
-            town=placement.town,
-            lat=placement.lat,
-            lon=placement.lon,
-            weeks=list(placement.weeks),
-            capacity=placement.capacity,
-            year_groups=list(placement.year_groups),
-            min_age=placement.min_age,
-            accessibility_notes=placement.accessibility_notes,
-            supervisor_name=placement.supervisor_name,
-            status=placement.status,
             distance_km=round(distance_km, 1) if distance_km is not None else None,
-            copied_from_id=placement.copied_from_id,
         )

@@ -44,7 +44,7 @@ from placements.notifications.pages import SentEmailsPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
 from placements.web.acting import acting_of
-from placements.web.errors import MAX_BODY_BYTES, exception_handlers
+from placements.web.errors import MAX_BODY_BYTES, document_refusals, exception_handlers
 from placements.web.health import HealthController
 from placements.web.pages import HomeController
 from placements.web.security import add_security_headers
@@ -82,6 +82,7 @@ ROUTE_HANDLERS: list[Any] = [
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check()
+    document_refusals(ROUTE_HANDLERS)
     alchemy = alchemy_config(settings)
 
     @asynccontextmanager

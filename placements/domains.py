@@ -1,11 +1,11 @@
 """What a domain hands to the app, so that the core never imports a domain.
 
 Each domain package has a `domain.py` whose `DOMAIN` names its routes and what it adds to the
-home page. Importing that module also imports the domain's models, jobs,
-daily jobs and audit names, which register themselves with the core. `placements.app` is the one
-place that imports the domains and assembles them (as litestar-fullstack's application core does).
-A domain's command-line commands are entry points instead (see placements.cli), so that a command
-loads only what it uses.
+home page. Importing that module also imports the domain's models, jobs, daily jobs and audit
+names, which register themselves with the core. `placements.app` is the one place that imports
+the domains and assembles them (as litestar-fullstack's application core does). A domain's
+command-line commands are entry points instead (see placements.cli), so that a command loads only
+what it uses.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from placements.web.errors import (
     ConflictException,
 )
 from placements.web.paging import FilterText, Limit, Offset
+from placements.web.schemas import from_model
 from schools import queries, services
 from schools.models import School
 from schools.schemas import (
@@ -37,15 +38,9 @@ from schools.services import SchoolData
 async def _school_out(db: Any, user: User, school: School) -> SchoolOut:
     rows, _ = await queries.list_schools(db, user=user, search=school.urn, limit=5, offset=0)
     row = next(r for r in rows if r.school.id == school.id)
-    return SchoolOut(
-        id=school.id,
-        urn=school.urn,
-        name=school.name,
-        postcode=school.postcode,
-        town=school.town,
-        lat=school.lat,
-        lon=school.lon,
-        phase=school.phase,
+    return from_model(
+        SchoolOut,
+        school,
         pupils=row.pupils,
         digital_advisors=row.advisors,
         has_digital_advisor=row.has_digital_advisor,
@@ -53,14 +48,7 @@ async def _school_out(db: Any, user: User, school: School) -> SchoolOut:
 
 
 def _staff_out(user: User) -> StaffOut:
-    return StaffOut(
-        id=user.id,
-        name=user.name,
-        email=user.email,
-        is_digital_advisor=user.is_digital_advisor,
-        phone=user.phone,
-        invited=user.password_hash is None,
-    )
+    return from_model(StaffOut, user, invited=user.password_hash is None)
 
 
 def _school_data(data: SchoolIn) -> SchoolData:

@@ -25,6 +25,7 @@ from placements.web.errors import (
     ConflictException,
 )
 from placements.web.paging import FilterText, Limit, Offset
+from placements.web.schemas import from_model
 from schools import queries, services, subject_access
 from schools.csv_import import MAX_BYTES, FileRefused, template_csv
 from schools.models import Consent, Pupil, PupilImport
@@ -83,39 +84,16 @@ def _pupil_data(data: PupilIn) -> PupilData:
 
 async def _pupil_out(db: Any, user: User, pupil: Pupil) -> PupilOut:
     current = await queries.current_consent(db, pupil=pupil)
-    return PupilOut(
-        id=pupil.id,
-        school_id=pupil.school_id,
-        reference=pupil.reference,
-        first_name=pupil.first_name,
-        last_name=pupil.last_name,
-        date_of_birth=pupil.date_of_birth,
-        year_group=pupil.year_group,
-        home_postcode=pupil.home_postcode,
-        lat=pupil.lat,
-        lon=pupil.lon,
-        max_travel_km=pupil.max_travel_km,
-        pupil_premium=pupil.pupil_premium,
-        looked_after=pupil.looked_after,
-        send=pupil.send,
+    return from_model(
+        PupilOut,
+        pupil,
         access_needs=pupil.access_needs if queries.may_see_access_needs(user, pupil) else None,
-        emergency_contact_name=pupil.emergency_contact_name,
-        emergency_contact_relationship=pupil.emergency_contact_relationship,
-        emergency_contact_phone=pupil.emergency_contact_phone,
         has_current_consent=current is not None,
     )
 
 
 def _consent_out(consent: Consent) -> ConsentOut:
-    return ConsentOut(
-        id=consent.id,
-        given_by=consent.given_by,
-        relationship=consent.relationship,
-        given_on=consent.given_on,
-        text_version=consent.text_version,
-        withdrawn_on=consent.withdrawn_on,
-        recorded_at=consent.created_at,
-    )
+    return from_model(ConsentOut, consent, recorded_at=consent.created_at)
 
 
 class PupilsApi(Controller):

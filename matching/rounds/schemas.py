@@ -15,6 +15,7 @@ from matching.policy import PRESETS
 from matching.rounds import services as rounds
 from matching.rounds.keeping import MAX_MONTHS, MIN_MONTHS, erase_after
 from matching.rounds.services import NEXT, RoundData
+from placements.web.schemas import from_model
 from programme.models import Round, Stage
 
 # The presets give rank costs for this many choices, so no round may allow more.
@@ -136,23 +137,13 @@ class RoundOut(Struct):
 
     @classmethod
     def of(cls, round_: Round) -> RoundOut:
-        return cls(
-            id=round_.id,
-            name=round_.name,
-            programme_year=round_.programme_year,
-            stage=round_.stage,
+        return from_model(
+            cls,
+            round_,
             next_stage=NEXT.get(round_.stage),
             stage_dates=dict(round_.stage_dates or {}),
             weeks=list(round_.weeks or []),
-            target=round_.target,
-            max_choices=round_.max_choices,
-            respond_within_days=round_.respond_within_days,
-            keep_pupil_data_months=round_.keep_pupil_data_months,
             pupil_data_kept_until=erase_after(round_),
-            pupil_data_erased_on=round_.pupil_data_erased_on,
-            preferences_open_on=round_.preferences_open_on,
-            preferences_close_on=round_.preferences_close_on,
-            publish_on=round_.publish_on,
         )
 
 

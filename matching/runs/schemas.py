@@ -15,6 +15,7 @@ from matching.policy import RunPolicy
 from matching.runs import compare
 from matching.runs.queries import AdjustmentRow
 from placements.jobs.models import JobRecord
+from placements.web.schemas import from_model
 
 MAX_REASON = 2000
 
@@ -107,25 +108,13 @@ class RunOut(Struct):
     @classmethod
     def of(cls, run: MatchRun, job: JobRecord | None) -> RunOut:
         finished = run.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
-        return cls(
-            id=run.id,
-            round_id=run.round_id,
-            number=run.number,
-            kind=run.kind,
-            status=run.status,
+        return from_model(
+            cls,
+            run,
             progress=100 if finished else (job.progress if job else 0),
             progress_message=None if finished or job is None else job.message,
-            error=run.error,
             policy=RunPolicyOut.of(run.policy),
-            seed=run.seed,
-            instance_sha256=run.instance_sha256,
-            result_sha256=run.result_sha256,
-            solver=run.solver,
             figures=RunFiguresOut.of(run),
-            created_at=run.created_at,
-            started_at=run.started_at,
-            finished_at=run.finished_at,
-            published_at=run.published_at,
         )
 
 
@@ -222,18 +211,13 @@ class AdjustmentOut(Struct):
 
     @classmethod
     def of(cls, row: AdjustmentRow) -> AdjustmentOut:
-        adjustment = row.adjustment
-        return cls(
-            id=adjustment.id,
-            pupil_id=adjustment.pupil_id,
+        return from_model(
+            cls,
+            row.adjustment,
             pupil_name=row.pupil_name,
             school_name=row.school_name,
-            placement_id=adjustment.placement_id,
             placement_title=row.placement_title,
             employer_name=row.employer_name,
-            kind=adjustment.kind,
-            reason=adjustment.reason,
-            created_at=adjustment.created_at,
         )
 
 

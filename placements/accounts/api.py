@@ -22,6 +22,7 @@ from placements.web.acting import Acting
 from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
 from placements.web.forms import EMAIL
 from placements.web.paging import Limit, Offset
+from placements.web.schemas import from_model
 
 
 class UserOut(Struct):
@@ -37,17 +38,7 @@ class UserOut(Struct):
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return cls(
-            id=user.id,
-            email=user.email,
-            name=user.name,
-            role=user.role,
-            school_id=user.school_id,
-            employer_id=user.employer_id,
-            is_active=user.is_active,
-            is_admin=user.is_admin,
-            invited=user.password_hash is None,
-        )
+        return from_model(cls, user, invited=user.password_hash is None)
 
 
 class InvitationSentOut(Struct):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
@@ -17,8 +18,11 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.plugins.problem_details import ProblemDetailsException
 from litestar.response import Redirect, Template
+from msgspec import Struct
 from sqlalchemy.exc import DBAPIError
 
 from placements.outages import ServiceUnavailable, is_outage
@@ -26,6 +30,8 @@ from placements.refusals import Refusal
 from placements.web.csv_files import MAX_BYTES as MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
 UNAVAILABLE = (
     "The service cannot reach its database or job queue just now. Nothing was changed. "
     "Try again in a few minutes."
@@ -120,6 +126,48 @@ def _is_nul_character(exc: BaseException) -> bool:
             return True
         exc = exc.__cause__  # type: ignore[assignment]
     return False
+
+
+class InvalidParam(Struct):
+    name: str
+    reason: str
+
+
+class Problem(Struct, omit_defaults=True):
+    """RFC 9457 problem details, as a refusal is answered (invalid_params only when fields are at fault)."""
+
+    status: int
+    title: str
+    detail: str
+    invalid_params: list[InvalidParam] = []
+
+
+PROBLEM_RESPONSES = {
+    409: ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_MEDIA_TYPE,
+        description="Refused: the state of things does not allow it (detail says why)",
+        generate_examples=False,
+    ),
+    422: ResponseSpec(
+        data_container=Problem,
+        media_type=PROBLEM_MEDIA_TYPE,
+        description="Refused: invalid_params names each field at fault and why",
+        generate_examples=False,
+    ),
+}
+
+
+def document_refusals(route_handlers: Iterable[Any]) -> None:
+    """Every API operation that may refuse (it names a 409 or 422 in `raises`) documents the problem
+    details it answers, so the OpenAPI document says what a refusal looks like."""
+    for owner in route_handlers:
+        handlers = vars(owner).values() if isinstance(owner, type) else [owner]
+        for handler in handlers:
+            if isinstance(handler, HTTPRouteHandler) and {ConflictException, FieldsRefused} & set(
+                handler.raises or ()
+            ):
+                handler.responses = {**PROBLEM_RESPONSES, **(handler.responses or {})}
 
 
 def refusal_response(request: Request[Any, Any, Any], exc: Refusal) -> Response[Any]:

@@ -207,7 +207,7 @@ async def test_the_placements_api(client, db):
     wrong_week = await client.api("POST", "/api/placements", json={**body, "weeks": ["2031-W01"]})
     assert_refused(wrong_week, "placement weeks", field="weeks")
     no_address = await client.api("POST", "/api/placements", json={**body, "address": None})
-    assert no_address.status_code == 409
+    assert_refused(no_address, field="address")
     shape = await client.api("POST", "/api/placements", json={**body, "capacity": 0})
     assert shape.status_code == 400
 

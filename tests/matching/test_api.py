@@ -129,7 +129,7 @@ async def test_school_staff_enter_their_pupils_choices(client, db, scenario):
     await db.commit()  # end this session's read before it writes
     elsewhere = await make_placement(db, s.employers[0].id, (await make_round(db)).id)
     unknown = await client.api("PUT", f"{base}/{other.id}", json={"placements": [str(elsewhere.id)]})
-    assert unknown.status_code == 409 and "not open to this pupil" in unknown.json()["detail"]
+    assert_refused(unknown, "not open to this pupil", field="choices")
     assert await _count(db, ChoiceEntry) == 1
 
     # Another school's pupil is not found, whatever the operation.

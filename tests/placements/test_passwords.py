@@ -14,7 +14,7 @@ from placements.accounts.models import Role, User
 from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.notifications.models import OutboxMessage
-from tests.support import PASSWORD, make_school, make_user, second_browser
+from tests.support import PASSWORD, assert_refused, make_school, make_user, second_browser
 
 NEW_PASSWORD = "a brand new password"
 
@@ -239,13 +239,13 @@ async def test_api_invitation_checks_the_tenant(client, db):
     assert await db.scalar(select(User).where(User.email == "x@example.org")) is None
 
 
-async def test_api_invitation_of_an_existing_address_conflicts(client, db):
+async def test_api_invitation_of_an_existing_address_is_refused_naming_the_email(client, db):
     coordinator = await make_user(db, Role.COORDINATOR)
     await client.sign_in(coordinator)
     response = await client.api(
         "POST", "/api/users", json={"email": coordinator.email, "name": "Again", "role": "coordinator"}
     )
-    assert response.status_code == 409
+    assert_refused(response, field="email")
 
 
 async def test_only_coordinators_invite(client, db):

@@ -68,7 +68,7 @@ async def test_a_worker_stopped_mid_run_leaves_nothing_and_the_job_runs_again(db
         raise WorkerStopped
 
     with monkeypatch.context() as patch:
-        patch.setattr(matching.runs, "solve_bytes", stop)
+        patch.setattr(matching.runs.services, "solve_bytes", stop)
         with pytest.raises(WorkerStopped):
             await runs.matching_run(ctx)
     loaded = await runs.run_files(db, run_id)
@@ -125,7 +125,7 @@ async def test_an_unexpected_error_fails_the_run_and_its_job(client, db, scenari
     def broken(_data):
         raise RuntimeError("numerical trouble")
 
-    monkeypatch.setattr(matching.runs, "solve_bytes", broken)
+    monkeypatch.setattr(matching.runs.services, "solve_bytes", broken)
     run = await runs.start_run(db, round_=s.round, policy=RunPolicy(), actor=s.coordinator, ip_address=None)
     await db.commit()
     await run_queued_jobs()
