@@ -184,13 +184,17 @@ class ChoicesApi(Controller):
     ) -> PupilChoicesOut:
         round_ = await round_queries.get_round(db_session, round_id)
         pupil = await get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
-        await preferences.save_choices(
-            db_session,
-            round_=round_,
-            pupil=pupil,
-            placement_ids=data.placements,
-            open_to_other=data.open_to_other,
-            actor=acting.user,
-            ip_address=acting.ip_address,
-        )
+        try:
+            await preferences.save_choices(
+                db_session,
+                round_=round_,
+                pupil=pupil,
+                placement_ids=data.placements,
+                open_to_other=data.open_to_other,
+                actor=acting.user,
+                ip_address=acting.ip_address,
+            )
+        except MatchingError as exc:
+            # The page's list of choices is this body's `placements`: name the field the client sent.
+            raise MatchingError(str(exc), "placements" if exc.field == "choices" else exc.field) from exc
         return await _pupil_choices(db_session, round_, pupil)

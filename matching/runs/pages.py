@@ -189,7 +189,7 @@ async def _runs_page(db: AsyncSession, round_: Round, values: dict[str, str], er
     listed = await queries.list_runs(db, round_.id)
     unchanged = {run.id for run in listed if await publication.changes_nothing(db, run)}
     return render_form(
-        "matching/rounds/runs.html",
+        "matching/runs/runs.html",
         values=values,
         errors=errors,
         round=round_,
@@ -209,7 +209,7 @@ async def _adjustment_page(
 ) -> Template:
     pupil, school = await queries.entered_pupil(db, round_, pupil_id)
     return render_form(
-        "matching/rounds/adjustment_form.html",
+        "matching/runs/adjustment_form.html",
         values=values,
         errors=errors,
         round=round_,
@@ -228,7 +228,7 @@ async def _adjustment_page(
 
 async def _cancel_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> Template:
     return render_form(
-        "matching/rounds/run_cancel.html",
+        "matching/runs/run_cancel.html",
         values={},
         errors=errors,
         round=await round_queries.get_round(db, run.round_id),
@@ -242,7 +242,7 @@ async def _publish_page(db: AsyncSession, run: MatchRun, errors: FormErrors) -> 
     changes = await publication.outcomes_to_publish(db, run) if run.status is RunStatus.DONE else {}
     unchanged = await publication.changes_nothing(db, run)
     return render_form(
-        "matching/rounds/publish.html",
+        "matching/runs/publish.html",
         values={},
         errors=errors,
         round=round_,
@@ -316,7 +316,7 @@ class RoundRunPages(Controller):
         ]
         if errors or len(compared) < 2:
             return render_form(
-                "matching/rounds/compare_choose.html",
+                "matching/runs/compare_choose.html",
                 values={},
                 errors=errors,
                 round=round_,
@@ -327,7 +327,7 @@ class RoundRunPages(Controller):
         lines = await compare.pupil_lines(db_session, compared, only_differences=True)
         shown = lines[paging.offset : paging.offset + paging.limit]
         return Template(
-            template_name="matching/rounds/compare.html",
+            template_name="matching/runs/compare.html",
             context={
                 "round": round_,
                 "compared": compared,
@@ -342,7 +342,7 @@ class RoundRunPages(Controller):
     async def adjustments(self, round_id: FromPath[UUID], db_session: DbSession) -> Template:
         round_ = await round_queries.get_round(db_session, round_id)
         return Template(
-            template_name="matching/rounds/adjustments.html",
+            template_name="matching/runs/adjustments.html",
             context={
                 "round": round_,
                 "rows": await queries.list_adjustments(db_session, round_.id),
@@ -411,7 +411,7 @@ class RoundRunPages(Controller):
             r for r in await queries.list_adjustments(db_session, round_.id) if r.adjustment is adjustment
         ]
         return Template(
-            template_name="matching/rounds/adjustment_remove.html", context={"round": round_, "row": row}
+            template_name="matching/runs/adjustment_remove.html", context={"round": round_, "row": row}
         )
 
     @post("/{round_id:uuid}/adjustments/{adjustment_id:uuid}/remove")
@@ -444,7 +444,7 @@ class RunPages(Controller):
         waiting = run.status in (RunStatus.QUEUED, RunStatus.RUNNING)
         unchanged = await publication.changes_nothing(db_session, run)
         return Template(
-            template_name="matching/rounds/run.html",
+            template_name="matching/runs/run.html",
             context={
                 "round": round_,
                 "run": run,
@@ -468,7 +468,7 @@ class RunPages(Controller):
         lines = await compare.pupil_lines(db_session, [run], unplaced_only=unplaced)
         shown = lines[paging.offset : paging.offset + paging.limit]
         return Template(
-            template_name="matching/rounds/run_pupils.html",
+            template_name="matching/runs/run_pupils.html",
             context={
                 "round": round_,
                 "run": run,

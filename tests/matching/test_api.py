@@ -125,11 +125,11 @@ async def test_school_staff_enter_their_pupils_choices(client, db, scenario):
     assert missing["total"] == 2 and str(pupil.id) not in {row["pupil_id"] for row in missing["items"]}
 
     twice = await client.api("PUT", f"{base}/{other.id}", json={"placements": [str(first.id)] * 2})
-    assert_refused(twice, "The same placement is chosen twice", field="choices")
+    assert_refused(twice, "The same placement is chosen twice", field="placements")
     await db.commit()  # end this session's read before it writes
     elsewhere = await make_placement(db, s.employers[0].id, (await make_round(db)).id)
     unknown = await client.api("PUT", f"{base}/{other.id}", json={"placements": [str(elsewhere.id)]})
-    assert_refused(unknown, "not open to this pupil", field="choices")
+    assert_refused(unknown, "not open to this pupil", field="placements")
     assert await _count(db, ChoiceEntry) == 1
 
     # Another school's pupil is not found, whatever the operation.
