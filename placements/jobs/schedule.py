@@ -49,9 +49,10 @@ def daily(name: str, *, hour: int = 6, minute: int = 0) -> Callable[[JobFunction
 
 
 def daily_jobs() -> list[Daily]:
+    """The daily jobs registered so far: the core's, and those of each domain placements.app imported."""
     from placements.jobs.registry import registered_jobs
 
-    registered_jobs()  # imports the modules that register daily jobs
+    registered_jobs()  # imports the core's own job modules
     return sorted(_daily.values(), key=lambda d: (d.hour, d.minute, d.name))
 
 
