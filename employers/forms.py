@@ -12,7 +12,6 @@ from placements.web.forms import date_input
 
 MULTI_FIELDS = ("pathways", "weeks", "year_groups")
 
-
 DATE_FIELDS = ("insurance_expires_on", "risk_assessment_on")
 
 

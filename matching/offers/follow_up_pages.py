@@ -28,7 +28,6 @@ from placements.web.forms import FormErrors, form_values, render_form
 
 ATTENDANCE_CHOICES: dict[str, bool | None] = {"attended": True, "absent": False, "": None}
 
-
 YES_NO = {"yes": True, "no": False}
 
 

@@ -39,7 +39,6 @@ from programme.queries import current_round
 # Far more offers than one school's pupils could hold, so the details file is never cut short.
 SCHOOL_EXPORT_LIMIT = 100_000
 
-
 FREES_PLACE = (
     "Its place is freed for another pupil, and the other side and the programme coordinators are told."
 )

@@ -27,13 +27,10 @@ from programme.models import Round, Stage
 
 DATE_FIELDS = ("preferences_open_on", "preferences_close_on", "publish_on")
 
-
 KEEP_MONTHS = (keeping.MIN_MONTHS, keeping.MAX_MONTHS)
-
 
 # How long a round keeps its pupil data after closing when the coordinator leaves the field blank.
 USUAL_KEEP_MONTHS = rounds.RoundData.keep_pupil_data_months
-
 
 # --- Reading the forms ---
 

@@ -21,9 +21,7 @@ from programme.models import Round, Stage
 # The presets give rank costs for this many choices, so no round may allow more.
 MOST_CHOICES = min(len(costs) for _, costs in PRESETS.values())
 
-
 Week = Annotated[str, Meta(pattern=WEEK_PATTERN)]
-
 
 # Litestar leaves a list's item constraints out of the schema, so the weeks' pattern is stated for it.
 Weeks = Annotated[
@@ -40,18 +38,13 @@ Weeks = Annotated[
 
 RoundName = Annotated[str, Meta(min_length=1, max_length=100, pattern=HAS_A_LETTER)]
 
-
 ProgrammeYear = Annotated[int, Meta(ge=2020, le=2100)]
-
 
 Target = Annotated[int, Meta(ge=1, le=100_000)]
 
-
 MaxChoices = Annotated[int, Meta(ge=1, le=MOST_CHOICES)]
 
-
 RespondWithinDays = Annotated[int, Meta(ge=1, le=90)]
-
 
 KeepPupilDataMonths = Annotated[
     int,

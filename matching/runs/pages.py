@@ -35,13 +35,10 @@ from programme.models import Round
 
 KM = re.compile(r"^[0-9]{1,4}(\.[0-9]{1,2})?$")
 
-
 # Shown in a table of figures where a run has no such figure.
 MISSING = "Not known"
 
-
 MODE_OPTIONS = [("optimal", "Optimal: the best total for the chosen rank costs"), ("stable", "Stable")]
-
 
 MODE_HINTS = {
     "stable": "Deferred acceptance: no pupil and placement would both rather have each other. "

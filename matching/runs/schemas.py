@@ -19,9 +19,7 @@ from placements.web.schemas import from_model
 
 MAX_REASON = 2000
 
-
 Mode = Literal["optimal", "stable"]
-
 
 Preset = Literal["fewest_poor", "most_first", "linear"]
 
