@@ -166,10 +166,8 @@ class EmployerPages(Controller):
                 offset=0,
             )
             if request.user.role is Role.EMPLOYER_USER
-            else self._counted(
-                await queries.employer_placements(
-                    db_session, employer=employer, round_id=current.id if current else None
-                )
+            else await queries.employer_placements(
+                db_session, employer=employer, round_id=current.id if current else None
             )
         )
         return Template(
@@ -182,10 +180,6 @@ class EmployerPages(Controller):
                 "round": current,
             },
         )
-
-    @staticmethod
-    def _counted(listed: list[queries.Listed]) -> tuple[list[queries.Listed], int]:
-        return listed, len(listed)
 
     # Organisation details
     @get("/{employer_id:uuid}/details", opt=access(Role.COORDINATOR, Role.EMPLOYER_USER))

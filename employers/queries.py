@@ -242,10 +242,14 @@ async def colleagues(db: AsyncSession, *, employer: Employer) -> list[User]:
     )
 
 
-async def employer_placements(db: AsyncSession, *, employer: Employer, round_id: UUID | None) -> list[Listed]:
-    """The employer's placements (in the round, when one is given), the first 50 by title."""
+async def employer_placements(
+    db: AsyncSession, *, employer: Employer, round_id: UUID | None
+) -> tuple[list[Listed], int]:
+    """The employer's placements (in the round, when one is given), the first 50 by title, and how
+    many are listed: the shape placements_page answers in."""
     query = select(Placement).where(Placement.employer_id == employer.id)
     if round_id is not None:
         query = query.where(Placement.round_id == round_id)
     placements = await db.scalars(query.order_by(Placement.title, Placement.id).limit(50))
-    return [Listed(placement=p, employer_name=employer.name, distance_km=None) for p in placements]
+    listed = [Listed(placement=p, employer_name=employer.name, distance_km=None) for p in placements]
+    return listed, len(listed)

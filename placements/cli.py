@@ -28,8 +28,9 @@ class _Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
-        if command is None and cmd_name in _declared():
-            command = _declared()[cmd_name].load()
+        if command is None:
+            point = _declared().get(cmd_name)
+            command = point.load() if point else None
         return command
 
 
