@@ -18,6 +18,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 import employers.domain
+import families.domain
 import matching.domain
 import programme.domain
 import schools.domain
@@ -57,6 +58,7 @@ DOMAINS: tuple[Domain, ...] = (
     schools.domain.DOMAIN,
     employers.domain.DOMAIN,
     matching.domain.DOMAIN,
+    families.domain.DOMAIN,
 )
 
 # Every mapped table, core and domains', for migrations and tests.

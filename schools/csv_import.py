@@ -33,6 +33,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("emergency_contact_name", "emergency_contact_name", "Optional"),
     ("emergency_contact_relationship", "emergency_contact_relationship", "Optional"),
     ("emergency_contact_phone", "emergency_contact_phone", "Required when a contact name is given"),
+    ("parent_email", "parent_email", "Optional. Where the parent's consent link is sent"),
 ]
 REQUIRED = ("reference", "first_name", "last_name", "date_of_birth", "year_group")
 HEADER_OF = {name: header for name, header, _ in COLUMNS}
@@ -82,6 +83,10 @@ ALIASES: dict[str, str] = {
     "emergencycontactname": "emergency_contact_name",
     "emergencycontactrelationship": "emergency_contact_relationship",
     "emergencycontactphone": "emergency_contact_phone",
+    "parentemail": "parent_email",
+    "parentcarersemail": "parent_email",
+    "contactemail": "parent_email",
+    "primarycontactemail": "parent_email",
 }
 
 

@@ -47,6 +47,8 @@ class Pupil(UUIDAuditBase):
     emergency_contact_name: Mapped[str | None] = mapped_column(String(200), default=None)
     emergency_contact_relationship: Mapped[str | None] = mapped_column(String(60), default=None)
     emergency_contact_phone: Mapped[str | None] = mapped_column(String(30), default=None)
+    # Where the school sends the parent's consent link; no link is emailed without it.
+    parent_email: Mapped[str | None] = mapped_column(String(320), default=None)
 
     @property
     def priority(self) -> int:
@@ -61,11 +63,16 @@ Index("ux_pupil_school_reference", Pupil.school_id, func.upper(Pupil.reference),
 audit_reads_of(Pupil, "pupil")
 
 
+CONSENT_FROM_SCHOOL, CONSENT_FROM_PARENT = "school", "parent"
+
+
 class Consent(UUIDAuditBase):
     """A parent's or carer's consent for one pupil, on one version of the consent text.
 
     A pupil has current consent while a record of theirs is not withdrawn; withdrawing closes
     every open record, so "the latest record, not withdrawn" and "any open record" agree.
+    Recorded by the school from a paper form, or given by the parent through their link (then
+    with what they agreed the host may know).
     """
 
     __tablename__ = "consent"
@@ -82,6 +89,10 @@ class Consent(UUIDAuditBase):
     withdrawn_by_id: Mapped[UUID | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
+    source: Mapped[str] = mapped_column(String(10), default=CONSENT_FROM_SCHOOL)
+    shared_medical: Mapped[str | None] = mapped_column(Text, default=None)
+    shared_access: Mapped[str | None] = mapped_column(Text, default=None)
+    shared_dietary: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class PupilImport(UUIDBase):

@@ -72,6 +72,7 @@ def _pupil_data(data: PupilIn) -> PupilData:
         emergency_contact_name=data.emergency_contact_name,
         emergency_contact_relationship=data.emergency_contact_relationship,
         emergency_contact_phone=data.emergency_contact_phone,
+        parent_email=data.parent_email,
     )
     problem = date_of_birth_problem(pupil.date_of_birth, pupil.year_group, today())
     if problem:

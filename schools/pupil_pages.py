@@ -26,9 +26,7 @@ from schools import queries, services, subject_access
 from schools.csv_import import COLUMNS
 from schools.models import Pupil, School
 from schools.services import ConsentData, SchoolsError
-from schools.validation import parse_pupil
-
-RELATIONSHIPS = ["Mother", "Father", "Parent", "Carer", "Guardian", "Grandparent", "Social worker", "Other"]
+from schools.validation import RELATIONSHIPS, parse_pupil
 
 
 def _uuid(raw: str | None) -> UUID | None:
@@ -55,6 +53,7 @@ def _pupil_values(pupil: Pupil) -> dict[str, str]:
         "emergency_contact_name": pupil.emergency_contact_name or "",
         "emergency_contact_relationship": pupil.emergency_contact_relationship or "",
         "emergency_contact_phone": pupil.emergency_contact_phone or "",
+        "parent_email": pupil.parent_email or "",
     }
     for flag in FLAGS:
         values[flag] = "yes" if getattr(pupil, flag) else ""

@@ -15,6 +15,7 @@ from schools.validation import PHONE_PATTERN, REFERENCE_PATTERN
 _TEXT = r"[0-9A-Za-z\u00c0-\u1fff\u3040-\ufefe]"  # at least one letter or digit
 Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=_TEXT)]
 Phone = Annotated[str, Meta(min_length=7, max_length=30, pattern=PHONE_PATTERN)]
+Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=EMAIL.pattern)]
 Postcode = Annotated[str, Meta(min_length=5, max_length=8, pattern=POSTCODE_PATTERN)]
 Lat = Annotated[float, Meta(ge=49.8, le=60.9)]
 Lon = Annotated[float, Meta(ge=-8.7, le=1.8)]
@@ -45,7 +46,7 @@ class SchoolOut(Struct):
 
 
 class StaffInvitationIn(Struct, kw_only=True):
-    email: Annotated[str, Meta(min_length=3, max_length=320, pattern=EMAIL.pattern)]
+    email: Email
     name: Annotated[str, Meta(min_length=1, max_length=200, pattern=_TEXT)]
     is_digital_advisor: bool = False
     phone: Phone | None = None
@@ -82,6 +83,7 @@ class PupilIn(Struct, kw_only=True):
     emergency_contact_name: Annotated[str, Meta(min_length=1, max_length=200, pattern=_TEXT)] | None = None
     emergency_contact_relationship: Annotated[str, Meta(max_length=60)] | None = None
     emergency_contact_phone: Phone | None = None
+    parent_email: Email | None = None
 
 
 class PupilSummaryOut(Struct):
@@ -116,6 +118,7 @@ class PupilOut(Struct):
     emergency_contact_name: str | None
     emergency_contact_relationship: str | None
     emergency_contact_phone: str | None
+    parent_email: str | None
     has_current_consent: bool
 
 
@@ -138,6 +141,7 @@ class ConsentOut(Struct):
     text_version: str
     withdrawn_on: date | None
     recorded_at: datetime
+    source: str  # "school" (a paper form the school recorded) or "parent" (the parent's own link)
 
 
 class ImportProblemOut(Struct):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -25,7 +25,7 @@ from placements.clock import now, today
 from placements.db import locked
 from placements.refusals import Refusal
 from schools.csv_import import ParsedFile, Problem, pupil_of, read_pupil_file
-from schools.models import Consent, ErasedPupil, Pupil, PupilImport, School
+from schools.models import CONSENT_FROM_SCHOOL, Consent, ErasedPupil, Pupil, PupilImport, School
 from schools.validation import PupilData
 
 IMPORT_LIFETIME = timedelta(hours=24)
@@ -287,38 +287,42 @@ class ConsentData:
     relationship: str
     given_on: date
     text_version: str
+    source: str = CONSENT_FROM_SCHOOL
+    shared_medical: str | None = None
+    shared_access: str | None = None
+    shared_dietary: str | None = None
+
+
+# Who acts for a parent answering through their link: nobody signed in, named so in the audit log.
+PARENT = "parent or carer (consent link)"
 
 
 async def record_consent(
-    db: AsyncSession, *, pupil: Pupil, data: ConsentData, actor: User, ip_address: str | None
+    db: AsyncSession, *, pupil: Pupil, data: ConsentData, actor: User | None, ip_address: str | None
 ) -> Consent:
+    """Record consent from the school (`actor`) or from the parent's own link (no actor)."""
     if data.given_on > today():
         raise SchoolsError("The date consent was given must be today or in the past", field="given_on")
-    consent = Consent(
-        pupil_id=pupil.id,
-        given_by=data.given_by,
-        relationship=data.relationship,
-        given_on=data.given_on,
-        text_version=data.text_version,
-        recorded_by_id=actor.id,
-    )
+    consent = Consent(pupil_id=pupil.id, recorded_by_id=actor.id if actor else None, **asdict(data))
     db.add(consent)
     await db.flush()
     await record(
         db,
         actor=actor,
+        actor_label=None if actor else PARENT,
         action="consent_recorded",
         record_type="pupil",
         record_id=pupil.id,
         ip_address=ip_address,
         consent_id=str(consent.id),
         text_version=data.text_version,
+        source=data.source,
     )
     return consent
 
 
 async def withdraw_consent(
-    db: AsyncSession, *, pupil: Pupil, withdrawn_on: date, actor: User, ip_address: str | None
+    db: AsyncSession, *, pupil: Pupil, withdrawn_on: date, actor: User | None, ip_address: str | None
 ) -> list[Consent]:
     """Close every open consent record of the pupil: they stop being eligible for matching."""
     await locked(db, Pupil, pupil.id)  # two withdrawals at once: the second finds nothing open
@@ -333,10 +337,11 @@ async def withdraw_consent(
         raise SchoolsError("Consent cannot be withdrawn before the date it was given", field="withdrawn_on")
     for consent in open_records:
         consent.withdrawn_on = withdrawn_on
-        consent.withdrawn_by_id = actor.id
+        consent.withdrawn_by_id = actor.id if actor else None
     await record(
         db,
         actor=actor,
+        actor_label=None if actor else PARENT,
         action="consent_withdrawn",
         record_type="pupil",
         record_id=pupil.id,

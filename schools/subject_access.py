@@ -75,6 +75,12 @@ async def subject_access_export(
                 "given_on": consent.given_on.isoformat(),
                 "text_version": consent.text_version,
                 "withdrawn_on": consent.withdrawn_on.isoformat() if consent.withdrawn_on else None,
+                "source": consent.source,
+                "shared_with_host": {
+                    "medical": consent.shared_medical,
+                    "access": consent.shared_access,
+                    "dietary": consent.shared_dietary,
+                },
                 "recorded_at": consent.created_at.isoformat(),
             }
             for consent in consents

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from placements.geo import district_centroid, normalise_postcode
+from placements.web.forms import EMAIL
 
 YEAR_GROUPS = range(7, 14)
 REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/._-]{0,39}$")
@@ -33,6 +34,10 @@ _YEAR_TEXT = re.compile(r"^(?:year|yr|y)? ?([0-9]{1,2})$")
 _UK_DATE = re.compile(r"^([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})$")
 
 
+# A parent's or carer's relationship to the pupil, as the consent forms offer it.
+RELATIONSHIPS = ["Mother", "Father", "Parent", "Carer", "Guardian", "Grandparent", "Social worker", "Other"]
+
+
 @dataclass
 class PupilData:
     reference: str
@@ -51,6 +56,7 @@ class PupilData:
     emergency_contact_name: str | None = None
     emergency_contact_relationship: str | None = None
     emergency_contact_phone: str | None = None
+    parent_email: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -240,6 +246,11 @@ def parse_pupil(
         errors["emergency_contact_phone"] = "Enter the emergency contact's phone number"
     if contact_phone and not contact_name and "emergency_contact_name" not in errors:
         errors["emergency_contact_name"] = "Enter the emergency contact's name"
+    parent_email = text("parent_email", 320)
+    if parent_email and not EMAIL.match(parent_email):
+        errors["parent_email"] = (
+            "Enter the parent's email address in the correct format, like name@example.com"
+        )
 
     if errors:
         return None, errors
@@ -258,6 +269,7 @@ def parse_pupil(
         emergency_contact_name=contact_name,
         emergency_contact_relationship=contact_relationship,
         emergency_contact_phone=contact_phone,
+        parent_email=parent_email,
         **flags,
     )
     data.fill_coordinates()

@@ -1,0 +1,246 @@
+"""The parent's pages: open the link, confirm the child's date of birth, then give, refuse or
+withdraw consent. Phone-first, nobody signed in; nothing about the child shows before the date
+of birth is confirmed, and every view and answer is audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from families import services
+from families.consent_text import PARAGRAPHS, VERSION
+from families.models import ParentLink
+from families.services import LinkUnusable, ParentAnswer
+from placements.accounts.guards import PUBLIC
+from placements.accounts.limits import TooMany
+from placements.db import DbSession
+from placements.refusals import Refusal
+from placements.web.acting import Acting
+from placements.web.forms import FormErrors, form_values, render_form
+from programme.queries import current_round
+from schools.models import Pupil, School
+from schools.queries import current_consent
+from schools.validation import PHONE, RELATIONSHIPS
+
+CONFIRMED = "parent_links"  # the session's list of links whose child's date of birth was confirmed
+REMEMBERED = 5
+SHARED = ("shared_medical", "shared_access", "shared_dietary")
+# What each unusable link tells the parent; the status says the same to a program.
+UNUSABLE = {
+    "unknown": ("We cannot find this link", 404),
+    "replaced": ("This link has been replaced", 410),
+    "locked": ("This link is locked", 410),
+    "expired": ("This link has expired", 410),
+}
+
+
+def _unusable(reason: str) -> Template:
+    title, status = UNUSABLE[reason]
+    return Template(
+        template_name="families/link_unusable.html",
+        context={"title": title, "reason": reason},
+        status_code=status,
+    )
+
+
+def _confirmed(request: Request[Any, Any, Any], link: ParentLink) -> bool:
+    return str(link.id) in request.session.get(CONFIRMED, [])
+
+
+class ParentPages(Controller):
+    path = "/parents"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/")
+    async def code_form(self) -> Template:
+        return render_form("families/code.html", values={}, errors=FormErrors())
+
+    @post("/")
+    async def enter_code(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        values = await form_values(request)
+        code = services.normalise_code(values.get("code", ""))
+        if len(code) != services.CODE_LENGTH or set(code) - set(services.CODE_ALPHABET):
+            errors = FormErrors()
+            errors.add("code", "Enter the 10-character code from your letter, like ABCD-EFGH-JK")
+            return render_form("families/code.html", values=values, errors=errors)
+        return Redirect(path=f"/parents/{code}", status_code=303)
+
+    async def _link(self, acting: Acting, db: AsyncSession, secret: str) -> ParentLink | Template:
+        """The link, or the page saying why it can't be used (a guess is counted: committed here)."""
+        try:
+            return await services.find_link(db, secret, ip_address=acting.ip_address)
+        except LinkUnusable as exc:
+            await db.commit()
+            return _unusable(exc.reason)
+        except TooMany as exc:
+            return Template(
+                template_name="families/link_unusable.html",
+                context={"title": "Too many attempts", "reason": "too_many", "detail": exc.detail},
+                status_code=429,
+                headers=exc.headers,
+            )
+
+    @get("/{secret:str}")
+    async def birth_date_form(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        link = await self._link(acting, db_session, secret)
+        if isinstance(link, Template):
+            return link
+        if _confirmed(request, link):
+            return Redirect(path=f"/parents/{secret}/consent", status_code=303)
+        return render_form("families/birth_date.html", values={}, errors=FormErrors(), secret=secret)
+
+    @post("/{secret:str}")
+    async def confirm_birth_date(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        link = await self._link(acting, db_session, secret)
+        if isinstance(link, Template):
+            return link
+        values = await form_values(request)
+        errors = FormErrors()
+        born = errors.date(values, "born", missing="Enter your child's date of birth")
+        if born is None:
+            return render_form("families/birth_date.html", values=values, errors=errors, secret=secret)
+        if not await services.confirm_birth_date(
+            db_session, link=link, born=born, ip_address=acting.ip_address
+        ):
+            await db_session.commit()  # the wrong answer counts although the page refuses it
+            if link.locked_at is not None:
+                return _unusable("locked")
+            left = services.WRONG_BIRTH_DATES - link.failed_attempts
+            errors.add(
+                "born", f"This is not the date of birth the school has. You can try {left} more times."
+            )
+            return render_form("families/birth_date.html", values=values, errors=errors, secret=secret)
+        remembered = [str(link.id), *request.session.get(CONFIRMED, [])]
+        request.set_session({**request.session, CONFIRMED: remembered[:REMEMBERED]})
+        return Redirect(path=f"/parents/{secret}/consent", status_code=303)
+
+    async def _page(
+        self, acting: Acting, request: Request[Any, Any, Any], db: AsyncSession, secret: str
+    ) -> tuple[ParentLink, Pupil, dict[str, Any]] | Template | Redirect:
+        """The link once its child's date of birth is confirmed in this browser, with what every
+        page about the child shows."""
+        link = await self._link(acting, db, secret)
+        if isinstance(link, Template):
+            return link
+        if not _confirmed(request, link):
+            return Redirect(path=f"/parents/{secret}", status_code=303)
+        pupil = await db.get_one(Pupil, link.pupil_id)
+        context = {
+            "secret": secret,
+            "link": link,
+            "pupil": pupil,
+            "school": await db.get_one(School, pupil.school_id),
+            "round": await current_round(db),
+            "consent": await current_consent(db, pupil=pupil),
+            "paragraphs": PARAGRAPHS,
+            "version": VERSION,
+            "relationships": [(name, name) for name in RELATIONSHIPS],
+        }
+        return link, pupil, context
+
+    @get("/{secret:str}/consent")
+    async def consent_page(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        found = await self._page(acting, request, db_session, secret)
+        if not isinstance(found, tuple):
+            return found
+        link, _, context = found
+        await services.audit(db_session, link, "parent_consent_viewed", acting.ip_address)
+        return render_form("families/consent.html", values={}, errors=FormErrors(), **context)
+
+    @post("/{secret:str}/consent")
+    async def give_or_refuse(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        found = await self._page(acting, request, db_session, secret)
+        if not isinstance(found, tuple):
+            return found
+        link, _, context = found
+        values = await form_values(request)
+        errors = FormErrors()
+        data = _answer(values, errors)
+        if data is not None:
+            try:
+                await services.answer(db_session, link=link, data=data, ip_address=acting.ip_address)
+            except Refusal as exc:
+                errors.add(exc.field or "decision", str(exc))
+        if errors:
+            return render_form("families/consent.html", values=values, errors=errors, **context)
+        return Redirect(path=f"/parents/{secret}/consent", status_code=303)
+
+    @get("/{secret:str}/withdraw")
+    async def withdraw_form(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        found = await self._page(acting, request, db_session, secret)
+        if not isinstance(found, tuple):
+            return found
+        return render_form("families/withdraw.html", values={}, errors=FormErrors(), **found[2])
+
+    @post("/{secret:str}/withdraw")
+    async def withdraw(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        found = await self._page(acting, request, db_session, secret)
+        if not isinstance(found, tuple):
+            return found
+        link, _, context = found
+        try:
+            await services.withdraw(db_session, link=link, ip_address=acting.ip_address)
+        except Refusal as exc:
+            errors = FormErrors()
+            errors.add("withdraw", str(exc))
+            return render_form("families/withdraw.html", values={}, errors=errors, **context)
+        return Redirect(path=f"/parents/{secret}/consent", status_code=303)
+
+
+def _answer(values: dict[str, str], errors: FormErrors) -> ParentAnswer | None:
+    """The parent's answer from the form, or None with every problem in `errors`."""
+    decision = values.get("decision")
+    if decision not in ("give", "refuse"):
+        errors.add("decision", "Select whether you give consent")
+    errors.require(values, "given_by", "Enter your full name")
+    errors.at_most(values, "given_by", 200, "Your name")
+    if values.get("relationship") not in RELATIONSHIPS:
+        errors.add("relationship", "Select your relationship to the child")
+    consents = decision == "give"
+    if consents:
+        errors.require(values, "emergency_contact_name", "Enter the name of an emergency contact")
+        errors.at_most(values, "emergency_contact_name", 200, "The emergency contact's name")
+        errors.at_most(values, "emergency_contact_relationship", 60, "The relationship")
+        phone = errors.require(
+            values, "emergency_contact_phone", "Enter the emergency contact's phone number"
+        )
+        if phone and not PHONE.match(phone):
+            errors.add(
+                "emergency_contact_phone", "Enter a phone number, like 01772 123456 or +44 7700 900123"
+            )
+        for field in SHARED:
+            errors.at_most(values, field, 2000, "This")
+    if errors:
+        return None
+
+    def optional(field: str) -> str | None:
+        return (values.get(field) or None) if consents else None
+
+    return ParentAnswer(
+        consents=consents,
+        given_by=values["given_by"],
+        relationship=values["relationship"],
+        shared_medical=optional("shared_medical"),
+        shared_access=optional("shared_access"),
+        shared_dietary=optional("shared_dietary"),
+        emergency_contact_name=optional("emergency_contact_name"),
+        emergency_contact_relationship=optional("emergency_contact_relationship"),
+        emergency_contact_phone=optional("emergency_contact_phone"),
+    )

@@ -1,0 +1,107 @@
+"""Reading where each pupil's consent stands, as the school sees it; always of the user's own school."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, exists, func, select
+
+from families.models import REFUSED, ParentLink
+from schools.models import Consent, Pupil
+from schools.queries import has_current_consent
+
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class ConsentStatus(enum.StrEnum):
+    NOT_SENT = "not_sent"
+    SENT = "sent"
+    OPENED = "opened"
+    GIVEN = "given"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+# Joined on the pupil while not revoked: the pupil's live link (at most one), if any.
+LIVE = ParentLink
+
+# The furthest a pupil's consent has got: consent on record beats what the live link says.
+STATUS = case(
+    (has_current_consent(), ConsentStatus.GIVEN.value),
+    (LIVE.answer == REFUSED, ConsentStatus.REFUSED.value),
+    (exists().where(Consent.pupil_id == Pupil.id), ConsentStatus.WITHDRAWN.value),
+    (LIVE.opened_at.is_not(None), ConsentStatus.OPENED.value),
+    (LIVE.id.is_not(None), ConsentStatus.SENT.value),
+    else_=ConsentStatus.NOT_SENT.value,
+)
+
+
+@dataclass(frozen=True)
+class ConsentRow:
+    pupil: Pupil
+    status: ConsentStatus
+    link: ParentLink | None
+
+
+def _of_school(school_id: UUID) -> Any:
+    return (
+        select(Pupil, STATUS.label("status"), LIVE)
+        .outerjoin(LIVE, and_(LIVE.pupil_id == Pupil.id, LIVE.revoked_at.is_(None)))
+        .where(Pupil.school_id == school_id)
+    )
+
+
+async def consent_rows(
+    db: AsyncSession, *, school_id: UUID, status: ConsentStatus | None, limit: int, offset: int
+) -> tuple[list[ConsentRow], int]:
+    """A page of the school's pupils with where their consent stands, in name order."""
+    query = _of_school(school_id)
+    if status is not None:
+        query = query.where(status.value == STATUS)
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await db.execute(
+        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id).limit(limit).offset(offset)
+    )
+    return [ConsentRow(pupil, ConsentStatus(value), link) for pupil, value, link in rows.all()], total
+
+
+async def consent_row(db: AsyncSession, *, pupil: Pupil) -> ConsentRow:
+    pupil_, value, link = (await db.execute(_of_school(pupil.school_id).where(Pupil.id == pupil.id))).one()
+    return ConsentRow(pupil_, ConsentStatus(value), link)
+
+
+async def status_counts(db: AsyncSession, *, school_id: UUID) -> dict[ConsentStatus, int]:
+    counted = _of_school(school_id).with_only_columns(STATUS.label("status"), func.count()).group_by(STATUS)
+    found = dict((await db.execute(counted)).tuples().all())
+    return {status: found.get(status.value, 0) for status in ConsentStatus}
+
+
+# Whom each of the school's bulk actions reaches, among pupils without consent: parents with an
+# email address never asked (or whose link was revoked), parents with an unanswered link, and
+# parents without an email address never asked (a letter).
+TO_EMAIL = (Pupil.parent_email.is_not(None), LIVE.id.is_(None))
+TO_REMIND = (Pupil.parent_email.is_not(None), LIVE.id.is_not(None), LIVE.answer.is_(None))
+TO_PRINT = (Pupil.parent_email.is_(None), LIVE.id.is_(None))
+
+
+def waiting(school_id: UUID, reached: tuple[Any, ...]) -> Any:
+    """The school's pupils without consent whom a bulk action (TO_EMAIL, …) reaches, in name order."""
+    return (
+        _of_school(school_id)
+        .with_only_columns(Pupil)
+        .where(~has_current_consent(), *reached)
+        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+    )
+
+
+async def count_waiting(db: AsyncSession, *, school_id: UUID, reached: tuple[Any, ...]) -> int:
+    return await db.scalar(select(func.count()).select_from(waiting(school_id, reached).subquery())) or 0
