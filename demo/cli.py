@@ -13,23 +13,29 @@ from placements.commands import in_transaction, settings_or_fail
 def demo(if_empty: bool) -> None:
     """Load demo data: schools, employers, pupils, placements and an open round."""
     from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
+    from demo.families import DemoParentLink, parent_links
     from placements.accounts.services import count_users
 
     settings = settings_or_fail()
 
-    async def work(session: AsyncSession) -> list[tuple[str, str]] | None:
+    async def work(session: AsyncSession) -> tuple[list[tuple[str, str]], list[DemoParentLink]] | None:
         if await count_users(session):
             if if_empty:
                 return None
             raise click.ClickException("the database already has accounts; demo data goes into an empty one")
-        return await load_demo(session, settings)
+        accounts = await load_demo(session, settings)
+        return accounts, await parent_links(session)
 
     try:
-        accounts = in_transaction(work)
+        loaded = in_transaction(work)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
-    if accounts is not None:
+    if loaded is not None:
+        accounts, links = loaded
         click.echo(f"Loaded demo data: {len(accounts)} accounts.")
+        click.echo("Parents' consent links (shown once; the parent confirms the child's date of birth):")
+        for link in links:
+            click.echo(f"  {link.pupil}, born {link.date_of_birth:%-d %B %Y}: {link.url}")
     click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     click.echo(f"  coordinator     {COORDINATOR_EMAIL}")
     click.echo("  school staff    advisor@preston-riverside-academy.demo.placements.test")

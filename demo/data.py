@@ -379,6 +379,10 @@ async def load_demo(
                 emergency_contact_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                 emergency_contact_relationship=rng.choice(RELATIONSHIPS),
                 emergency_contact_phone=f"07700 900{rng.randint(0, 999):03d}",
+                # One family in seven gave the school no email address: they get a letter with a code.
+                parent_email=f"parent.p{number + 1:04d}@families.demo.placements.test"
+                if number % 7
+                else None,
             )
         )
     db.add_all(pupils)

@@ -23,7 +23,6 @@ from tests.support import (
     make_consent,
     make_pupil,
     make_user,
-    run_queued_jobs,
     second_browser,
 )
 

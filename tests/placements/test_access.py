@@ -15,7 +15,9 @@ from placements.accounts.models import Role, User
 # The only paths anyone may use without signing in.
 PUBLIC_PATHS = re.compile(
     r"^/(sign-in|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*"
-    r"|employers/sign-up|api/employers/sign-up)$"
+    r"|employers/sign-up|api/employers/sign-up"
+    # A parent has no account: the link's secret and the child's date of birth stand in for one.
+    r"|parents(/\{secret:str\}(/consent|/withdraw)?)?)$"
 )
 
 

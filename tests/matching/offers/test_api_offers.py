@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from matching.choices import services as preferences
 from matching.models import Outcome
@@ -16,6 +16,7 @@ from matching.runs import publication
 from matching.runs import services as runs
 from placements.audit.models import AuditEntry
 from programme.models import Stage
+from schools.models import Consent
 from tests.support import assert_refused, run_queued_jobs
 
 
@@ -134,6 +135,8 @@ async def test_employers_see_only_what_hosting_needs(client, db, scenario):
     s = await scenario(capacities=(3, 3))
     offers = await _published(db, s)
     pupil = s.pupils[0][0]
+    await db.execute(update(Consent).where(Consent.pupil_id == pupil.id).values(shared_dietary="Vegetarian"))
+    await db.commit()
     offer = _offer_of(offers, pupil)
     employer = _employer_user(s, offer)
     placement = next(p for p in s.placements if p.id == offer.placement_id)
@@ -149,13 +152,16 @@ async def test_employers_see_only_what_hosting_needs(client, db, scenario):
     shown = (await client.api("GET", f"/api/outcomes/{offer.id}")).json()
     assert (shown["first_name"], shown["year_group"]) == (pupil.first_name, pupil.year_group)
     assert shown["school_name"] == s.schools[0].name
-    assert shown["access_needs"] is None  # not before the school has accepted
+    assert (
+        shown["access_needs"] is None and shown["shared_by_parent"] is None
+    )  # not before the school accepts
 
     await client.sign_in(s.school_staff[0])
     assert (await _answer(client, offer, accept=True)).status_code == 200
     await client.sign_in(employer)
     agreed = (await client.api("GET", f"/api/outcomes/{offer.id}")).json()
     assert agreed["access_needs"] == "Uses a wheelchair" and agreed["emergency_contact"] is None
+    assert agreed["shared_by_parent"] == "Dietary: Vegetarian"
     year, week = placement.weeks[0].split("-W")
     with time_machine.travel(date.fromisocalendar(int(year), int(week), 2), tick=False):
         await client.sign_in(employer)

@@ -1,0 +1,22 @@
+"""The demo prints a few parents' links that work as a parent would use them."""
+
+from __future__ import annotations
+
+from demo.data import load_demo
+from demo.families import parent_links
+
+
+async def test_the_demo_parents_links_open_after_the_childs_date_of_birth(client, db, settings):
+    await load_demo(db, settings)
+    links = await parent_links(db)
+    await db.commit()
+    assert len(links) == 3
+    path = links[0].url.removeprefix(settings.base_url)
+    assert (await client.page(path)).status_code == 200
+    born = links[0].date_of_birth
+    confirmed = await client.submit(
+        path, {"born-day": str(born.day), "born-month": str(born.month), "born-year": str(born.year)}
+    )
+    assert confirmed.status_code == 303
+    page = await client.page(f"{path}/consent")
+    assert links[0].pupil.split()[0] in page.text and "Do you give consent" in page.text
