@@ -229,6 +229,7 @@ class Match:
     placement: Placement
     access_needs: str | None = None
     emergency_contact: str | None = None
+    shared_by_parent: str | None = None
 
 
 def _match(row: queries.OutcomeRow, details: EmployerDetails = NONE) -> Match:
@@ -243,6 +244,7 @@ def _match(row: queries.OutcomeRow, details: EmployerDetails = NONE) -> Match:
         placement=placement,
         access_needs=details.access_needs,
         emergency_contact=details.emergency_contact,
+        shared_by_parent=details.shared_by_parent,
     )
 
 

@@ -52,6 +52,8 @@ class OutcomeOut(Struct):
     reason: str | None
     access_needs: str | None
     emergency_contact: str | None
+    # What the parent agreed the host may know (medical, access, dietary), once the school accepted.
+    shared_by_parent: str | None
 
     @classmethod
     def of(cls, row: OutcomeRow, *, for_employer: bool, details: EmployerDetails = NONE) -> OutcomeOut:
@@ -81,6 +83,7 @@ class OutcomeOut(Struct):
             reason=outcome.reason,
             access_needs=access_needs,
             emergency_contact=contact,
+            shared_by_parent=details.shared_by_parent,
         )
 
 
