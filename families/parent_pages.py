@@ -11,10 +11,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from families import services
+from families import keys, services
 from families.consent_text import PARAGRAPHS, VERSION
+from families.keys import KeyUnusable
 from families.models import ParentLink
-from families.services import LinkUnusable, ParentAnswer
+from families.services import ParentAnswer
 from placements.accounts.guards import PUBLIC
 from placements.accounts.limits import TooMany
 from placements.db import DbSession
@@ -63,8 +64,8 @@ class ParentPages(Controller):
     @post("/")
     async def enter_code(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         values = await form_values(request)
-        code = services.normalise_code(values.get("code", ""))
-        if len(code) != services.CODE_LENGTH or set(code) - set(services.CODE_ALPHABET):
+        code = keys.normalise_code(values.get("code", ""))
+        if not keys.is_code(code):
             errors = FormErrors()
             errors.add("code", "Enter the 10-character code from your letter, like ABCD-EFGH-JK")
             return render_form("families/code.html", values=values, errors=errors)
@@ -74,7 +75,7 @@ class ParentPages(Controller):
         """The link, or the page saying why it can't be used (a guess is counted: committed here)."""
         try:
             return await services.find_link(db, secret, ip_address=acting.ip_address)
-        except LinkUnusable as exc:
+        except KeyUnusable as exc:
             await db.commit()
             return _unusable(exc.reason)
         except TooMany as exc:
@@ -114,7 +115,7 @@ class ParentPages(Controller):
             await db_session.commit()  # the wrong answer counts although the page refuses it
             if link.locked_at is not None:
                 return _unusable("locked")
-            left = services.WRONG_BIRTH_DATES - link.failed_attempts
+            left = keys.tries_left(link)
             errors.add(
                 "born", f"This is not the date of birth the school has. You can try {left} more times."
             )

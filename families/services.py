@@ -7,25 +7,21 @@ the school's staff.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from families import queries
+from families import keys, queries
 from families.consent_text import VERSION
+from families.keys import FamiliesError, KeyUnusable
 from families.models import EMAILED, GIVEN, PRINTED, REFUSED, ParentLink
-from placements.accounts.limits import Limit, enforce
 from placements.accounts.models import Role, User
-from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.clock import now, today
 from placements.db import locked
 from placements.notifications.services import addresses_of, public_url, queue_email
-from placements.refusals import Refusal
 from schools import services as schools
 from schools.models import Pupil, School
 from schools.queries import has_current_consent
@@ -36,62 +32,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 LIFETIME = timedelta(days=28)
-WRONG_BIRTH_DATES = 5  # then the link locks and the school issues another
-# Letters' codes: no 0/O or 1/I to mistype; 10 characters are 50 bits, and guessing is rate-limited.
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 10
-PER_CLIENT = Limit(
-    ("parent_link_unknown", "parent_link_wrong_birth_date"),
-    most=20,
-    window=timedelta(minutes=15),
-    message="Too many wrong codes or dates of birth from your network. Wait 15 minutes, then try again.",
-)
-
-
-class FamiliesError(Refusal):
-    pass
-
-
-class LinkUnusable(FamiliesError):
-    """The link can't be used: `reason` says which page the parent sees."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-def _hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def normalise_code(text: str) -> str:
-    """A letter's code as typed: any case, with or without the spaces and dashes it is printed with."""
-    return "".join(text.split()).replace("-", "").upper()
-
-
-def printed_code(code: str) -> str:
-    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
-
-
-def _new_secret(kind: str) -> str:
-    if kind == PRINTED:
-        return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    return secrets.token_urlsafe(24)
-
-
-async def live_link(db: AsyncSession, pupil_id: object) -> ParentLink | None:
-    return await db.scalar(
-        select(ParentLink).where(ParentLink.pupil_id == pupil_id, ParentLink.revoked_at.is_(None))
-    )
-
-
-async def _revoke_live(db: AsyncSession, pupil_id: object) -> bool:
-    revoked = await db.execute(
-        update(ParentLink)
-        .where(ParentLink.pupil_id == pupil_id, ParentLink.revoked_at.is_(None))
-        .values(revoked_at=now())
-    )
-    return bool(revoked.rowcount)
 
 
 async def _refuse_if_consented(db: AsyncSession, pupil: Pupil) -> None:
@@ -105,19 +45,17 @@ async def issue_link(
     """A new link for the pupil's parent, replacing any earlier one; the secret is returned once."""
     await locked(db, Pupil, pupil.id)  # two requests at once: one live link, not two
     await _refuse_if_consented(db, pupil)
-    await _revoke_live(db, pupil.id)
-    secret = _new_secret(kind)
-    link = ParentLink(
-        pupil_id=pupil.id,
-        secret_hash=_hash(secret),
+    secret = keys.new_code() if kind == PRINTED else keys.new_token()
+    link = await keys.replace_key(
+        db,
+        ParentLink,
+        pupil=pupil,
+        secret=secret,
+        lifetime=LIFETIME,
+        actor=actor,
         kind=kind,
         sent_to=pupil.parent_email if kind == EMAILED else None,
-        created_by_id=actor.id,
-        created_at=now(),
-        expires_at=now() + LIFETIME,
     )
-    db.add(link)
-    await db.flush()
     await record(
         db,
         actor=actor,
@@ -186,7 +124,7 @@ async def print_letter(
 ) -> tuple[Pupil, ParentLink, str]:
     """A letter with a code for the pupil's parent, replacing the pupil's earlier link."""
     link, code = await issue_link(db, pupil=pupil, kind=PRINTED, actor=actor, ip_address=ip_address)
-    return pupil, link, printed_code(code)
+    return pupil, link, keys.printed_code(code)
 
 
 async def print_letters(
@@ -199,7 +137,7 @@ async def print_letters(
 
 async def revoke_link(db: AsyncSession, *, pupil: Pupil, actor: User, ip_address: str | None) -> None:
     await locked(db, Pupil, pupil.id)
-    if not await _revoke_live(db, pupil.id):
+    if not await keys.revoke_live(db, ParentLink, pupil.id):
         raise FamiliesError("This pupil has no link to revoke")
     await record(
         db,
@@ -215,25 +153,13 @@ async def revoke_link(db: AsyncSession, *, pupil: Pupil, actor: User, ip_address
 
 
 async def find_link(db: AsyncSession, secret: str, *, ip_address: str | None) -> ParentLink:
-    """The link a parent opened, or LinkUnusable saying why not. Unknown secrets are counted
-    against the client, so guessing codes is slowed like guessing passwords."""
-    await enforce(db, PER_CLIENT, AuditEntry.ip_address == ip_address)
-    link = await db.scalar(select(ParentLink).where(ParentLink.secret_hash == _hash(secret)))
-    if link is None and len(secret) <= CODE_LENGTH + 4:
-        link = await db.scalar(
-            select(ParentLink).where(ParentLink.secret_hash == _hash(normalise_code(secret)))
-        )
-    if link is None:
-        await record(
-            db, actor=None, action="parent_link_unknown", ip_address=ip_address, actor_label=schools.PARENT
-        )
-        raise LinkUnusable("unknown")
-    if link.revoked_at is not None:
-        raise LinkUnusable("replaced")
-    if link.locked_at is not None:
-        raise LinkUnusable("locked")
-    if link.expires_at <= now() and link.answer != GIVEN:
-        raise LinkUnusable("expired")
+    """The link a parent opened, or KeyUnusable saying why not; one that gave consent still opens
+    after it expires, so the parent can withdraw."""
+    link = await keys.find_key(
+        db, ParentLink, secret, ip_address=ip_address, label=schools.PARENT, usable_after=True
+    )
+    if link.answer != GIVEN and link.expires_at <= now():
+        raise KeyUnusable("expired")
     return link
 
 
@@ -257,17 +183,11 @@ async def confirm_birth_date(
     db: AsyncSession, *, link: ParentLink, born: date, ip_address: str | None
 ) -> bool:
     """Whether `born` is the child's date of birth; wrong answers are counted and lock the link."""
-    await locked(db, ParentLink, link.id)
-    pupil = await db.get_one(Pupil, link.pupil_id)
-    if born == pupil.date_of_birth:
-        link.opened_at = link.opened_at or now()
-        await audit(db, link, "parent_link_opened", ip_address)
-        return True
-    link.failed_attempts += 1
-    if link.failed_attempts >= WRONG_BIRTH_DATES:
-        link.locked_at = now()
-    await audit(db, link, "parent_link_wrong_birth_date", ip_address)
-    return False
+    if not await keys.birth_date_matches(db, link, born, ip_address=ip_address, label=schools.PARENT):
+        return False
+    link.opened_at = link.opened_at or now()
+    await audit(db, link, "parent_link_opened", ip_address)
+    return True
 
 
 @dataclass

@@ -106,10 +106,10 @@ async def test_a_parent_consents_from_the_emailed_link_and_the_school_hears_of_i
     assert [
         action
         for action in await _actions(db, pupil)
-        if action.startswith("parent") or action.startswith("consent")
+        if action.startswith(("parent", "consent", "family"))
     ] == [
         "parent_link_issued",
-        "parent_link_wrong_birth_date",
+        "family_key_wrong_birth_date",
         "parent_link_opened",
         "parent_consent_viewed",
         "consent_recorded",
