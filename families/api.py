@@ -18,7 +18,7 @@ from placements.accounts.guards import STAFF
 from placements.accounts.models import User
 from placements.db import DbSession
 from placements.web.acting import Acting
-from placements.web.errors import API_ERRORS, WRITE_ERRORS
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, WRITE_ERRORS
 from placements.web.paging import Limit, Offset
 from schools.queries import get_pupil
 
@@ -90,7 +90,7 @@ class ConsentRequestsApi(Controller):
         "/{pupil_id:uuid}",
         operation_id="getConsentRequest",
         summary="One pupil's consent and link",
-        raises=API_ERRORS,
+        raises=API_LOOKUP_ERRORS,
     )
     async def one(
         self, request: Request[User, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession

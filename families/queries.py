@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, case, exists, func, select
 
-from families.models import REFUSED, ParentLink
+from families.models import REFUSED, ChoiceLock, ParentLink, PupilCode
+from matching.models import Preference
 from schools.models import Consent, Pupil
 from schools.queries import has_current_consent
 
@@ -105,3 +106,35 @@ def waiting(school_id: UUID, reached: tuple[Any, ...]) -> Any:
 
 async def count_waiting(db: AsyncSession, *, school_id: UUID, reached: tuple[Any, ...]) -> int:
     return await db.scalar(select(func.count()).select_from(waiting(school_id, reached).subquery())) or 0
+
+
+@dataclass(frozen=True)
+class CodeRow:
+    """A consenting pupil as the school's sign-in codes page shows them."""
+
+    pupil: Pupil
+    code: PupilCode | None
+    locked: bool
+    choices: int
+
+
+async def code_rows(
+    db: AsyncSession, *, school_id: UUID, round_id: UUID | None, limit: int, offset: int
+) -> tuple[list[CodeRow], int]:
+    """A page of the school's consenting pupils with their live code, lock and number of choices."""
+    locked = exists().where(ChoiceLock.round_id == round_id, ChoiceLock.pupil_id == Pupil.id)
+    chosen = (
+        select(func.count())
+        .where(Preference.round_id == round_id, Preference.pupil_id == Pupil.id)
+        .scalar_subquery()
+    )
+    query = (
+        select(Pupil, PupilCode, locked.label("locked"), chosen.label("chosen"))
+        .outerjoin(PupilCode, and_(PupilCode.pupil_id == Pupil.id, PupilCode.revoked_at.is_(None)))
+        .where(Pupil.school_id == school_id, has_current_consent())
+    )
+    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await db.execute(
+        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id).limit(limit).offset(offset)
+    )
+    return [CodeRow(pupil, code, bool(lock), int(n)) for pupil, code, lock, n in rows.all()], total

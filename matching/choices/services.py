@@ -138,7 +138,7 @@ async def _replace(
     pupil: Pupil,
     placement_ids: list[UUID],
     open_to_other: bool,
-    actor: User,
+    actor: User | None,
 ) -> None:
     await db.execute(
         delete(Preference).where(Preference.round_id == round_.id, Preference.pupil_id == pupil.id)
@@ -155,7 +155,7 @@ async def _replace(
         entry = ChoiceEntry(round_id=round_.id, pupil_id=pupil.id)
         db.add(entry)
     entry.open_to_other = open_to_other
-    entry.entered_by_id = actor.id
+    entry.entered_by_id = actor.id if actor else None
     db.add_all(
         Preference(round_id=round_.id, pupil_id=pupil.id, placement_id=q, rank=rank)
         for rank, q in enumerate(placement_ids, start=1)
@@ -177,9 +177,12 @@ async def save_choices(
     pupil: Pupil,
     placement_ids: list[UUID],
     open_to_other: bool,
-    actor: User,
+    actor: User | None,
     ip_address: str | None,
+    actor_label: str | None = None,
 ) -> None:
+    """Save the pupil's choices, entered by the school's `actor`, or by the pupil (no actor, named by
+    `actor_label` in the audit log)."""
     reason = closed_reason(round_)
     if reason:
         raise MatchingError(reason)
@@ -194,6 +197,7 @@ async def save_choices(
     await record(
         db,
         actor=actor,
+        actor_label=actor_label,
         action="choices_saved",
         record_type="pupil",
         record_id=pupil.id,

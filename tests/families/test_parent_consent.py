@@ -104,9 +104,7 @@ async def test_a_parent_consents_from_the_emailed_link_and_the_school_hears_of_i
     status = await client.api("GET", f"/api/consent-requests/{pupil.id}")
     assert status.json()["status"] == "given"
     assert [
-        action
-        for action in await _actions(db, pupil)
-        if action.startswith(("parent", "consent", "family"))
+        action for action in await _actions(db, pupil) if action.startswith(("parent", "consent", "family"))
     ] == [
         "parent_link_issued",
         "family_key_wrong_birth_date",
