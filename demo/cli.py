@@ -13,29 +13,34 @@ from placements.commands import in_transaction, settings_or_fail
 def demo(if_empty: bool) -> None:
     """Load demo data: schools, employers, pupils, placements and an open round."""
     from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
-    from demo.families import DemoParentLink, parent_links
+    from demo.families import DemoKey, parent_links, pupil_codes
     from placements.accounts.services import count_users
 
     settings = settings_or_fail()
 
-    async def work(session: AsyncSession) -> tuple[list[tuple[str, str]], list[DemoParentLink]] | None:
+    async def work(
+        session: AsyncSession,
+    ) -> tuple[list[tuple[str, str]], list[DemoKey], list[DemoKey]] | None:
         if await count_users(session):
             if if_empty:
                 return None
             raise click.ClickException("the database already has accounts; demo data goes into an empty one")
         accounts = await load_demo(session, settings)
-        return accounts, await parent_links(session)
+        return accounts, await parent_links(session), await pupil_codes(session)
 
     try:
         loaded = in_transaction(work)
     except DemoRefused as exc:
         raise click.ClickException(str(exc)) from exc
     if loaded is not None:
-        accounts, links = loaded
+        accounts, links, codes = loaded
         click.echo(f"Loaded demo data: {len(accounts)} accounts.")
         click.echo("Parents' consent links (shown once; the parent confirms the child's date of birth):")
         for link in links:
-            click.echo(f"  {link.pupil}, born {link.date_of_birth:%-d %B %Y}: {link.url}")
+            click.echo(f"  {link.pupil}, born {link.date_of_birth:%-d %B %Y}: {link.key}")
+        click.echo(f"Pupils' sign-in codes for {settings.base_url}/pupil/sign-in (with the date of birth):")
+        for code in codes:
+            click.echo(f"  {code.pupil}, born {code.date_of_birth:%-d %B %Y}: {code.key}")
     click.echo(f"Demo accounts (password for each: {DEMO_PASSWORD}):")
     click.echo(f"  coordinator     {COORDINATOR_EMAIL}")
     click.echo("  school staff    advisor@preston-riverside-academy.demo.placements.test")

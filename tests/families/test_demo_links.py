@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from demo.data import load_demo
-from demo.families import parent_links
+from demo.families import parent_links, pupil_codes
 
 
 async def test_the_demo_parents_links_open_after_the_childs_date_of_birth(client, db, settings):
@@ -11,7 +11,7 @@ async def test_the_demo_parents_links_open_after_the_childs_date_of_birth(client
     links = await parent_links(db)
     await db.commit()
     assert len(links) == 3
-    path = links[0].url.removeprefix(settings.base_url)
+    path = links[0].key.removeprefix(settings.base_url)
     assert (await client.page(path)).status_code == 200
     born = links[0].date_of_birth
     confirmed = await client.submit(
@@ -20,3 +20,23 @@ async def test_the_demo_parents_links_open_after_the_childs_date_of_birth(client
     assert confirmed.status_code == 303
     page = await client.page(f"{path}/consent")
     assert links[0].pupil.split()[0] in page.text and "Do you give consent" in page.text
+
+
+async def test_the_demo_pupils_codes_sign_in(client, db, settings):
+    await load_demo(db, settings)
+    codes = await pupil_codes(db)
+    await db.commit()
+    assert len(codes) == 3
+    born = codes[0].date_of_birth
+    signed_in = await client.submit(
+        "/pupil/sign-in",
+        {
+            "code": codes[0].key,
+            "born-day": str(born.day),
+            "born-month": str(born.month),
+            "born-year": str(born.year),
+        },
+    )
+    assert signed_in.status_code == 303
+    home = await client.page("/pupil")
+    assert codes[0].pupil.split()[0] in home.text and "Your placement choices" in home.text
