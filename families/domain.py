@@ -1,17 +1,43 @@
 """The families package as the app registers it: parents' and pupils' pages, and the school's
-consent requests and pupils' sign-in codes."""
+consent requests and pupils' sign-in codes, and the coordinator's review requests."""
 
 from __future__ import annotations
 
-from families import models  # noqa: F401  (the parents' links' table)
+from typing import TYPE_CHECKING, Any
+
+from families import (
+    models,  # noqa: F401  (the families' tables)
+    reviews,
+)
 from families.api import ConsentRequestsApi
 from families.code_pages import PupilCodePages
 from families.parent_pages import ParentPages
 from families.pupil_pages import PupilPages
 from families.request_pages import ConsentRequestPages
+from families.review_pages import ReviewPages
+from placements.accounts.models import Role, User
 from placements.domains import Domain
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def _home(db: AsyncSession, user: User) -> dict[str, Any]:
+    """A coordinator sees how many families wait for a review."""
+    if user.role is not Role.COORDINATOR:
+        return {}
+    return {"open_reviews": await reviews.count_open(db)}
+
 
 DOMAIN = Domain(
     name="families",
-    route_handlers=(ParentPages, PupilPages, ConsentRequestPages, PupilCodePages, ConsentRequestsApi),
+    route_handlers=(
+        ParentPages,
+        PupilPages,
+        ConsentRequestPages,
+        PupilCodePages,
+        ReviewPages,
+        ConsentRequestsApi,
+    ),
+    home=_home,
 )

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from advanced_alchemy.base import UUIDBase
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 EMAILED, PRINTED = "email", "letter"
@@ -71,6 +71,38 @@ class ChoiceLock(UUIDBase):
         ForeignKey("user_account.id", ondelete="SET NULL"), default=None
     )
 
+
+class ReviewRequest(UUIDBase):
+    """A family's (or the school's on its behalf) request that a person review a pupil's outcome,
+    and the coordinator's decision with its reason."""
+
+    __tablename__ = "review_request"
+
+    round_id: Mapped[UUID] = mapped_column(ForeignKey("matching_round.id", ondelete="CASCADE"), index=True)
+    pupil_id: Mapped[UUID] = mapped_column(ForeignKey("pupil.id", ondelete="CASCADE"), index=True)
+    outcome_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("outcome.id", ondelete="SET NULL"), default=None
+    )
+    requested_by: Mapped[str] = mapped_column(String(10))  # "parent", "pupil" or "school"
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    decision: Mapped[str | None] = mapped_column(String(10), default=None)  # "upheld" or "changed"
+    decision_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    decided_by_id: Mapped[UUID | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), default=None
+    )
+
+
+# One open review request per pupil and round: a second would only repeat the first.
+Index(
+    "ux_review_request_open",
+    ReviewRequest.round_id,
+    ReviewRequest.pupil_id,
+    unique=True,
+    sqlite_where=ReviewRequest.decision.is_(None),
+    postgresql_where=ReviewRequest.decision.is_(None),
+)
 
 # One live key of each kind per pupil, whatever two requests do at once.
 for _model in (ParentLink, PupilCode):

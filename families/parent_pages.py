@@ -11,10 +11,11 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from families import keys, services
+from families import keys, reviews, services
 from families.consent_text import PARAGRAPHS, VERSION
 from families.keys import KeyUnusable
 from families.models import ParentLink
+from families.outcomes import outcome_context, review_form
 from families.services import ParentAnswer
 from placements.accounts.guards import PUBLIC
 from placements.accounts.limits import TooMany
@@ -25,6 +26,7 @@ from placements.web.forms import FormErrors, form_values, render_form
 from programme.queries import current_round
 from schools.models import Pupil, School
 from schools.queries import current_consent
+from schools.services import PARENT
 from schools.validation import PHONE, RELATIONSHIPS
 
 CONFIRMED = "parent_links"  # the session's list of links whose child's date of birth was confirmed
@@ -135,12 +137,14 @@ class ParentPages(Controller):
         if not _confirmed(request, link):
             return Redirect(path=f"/parents/{secret}", status_code=303)
         pupil = await db.get_one(Pupil, link.pupil_id)
+        round_ = await current_round(db)
         context = {
             "secret": secret,
             "link": link,
             "pupil": pupil,
             "school": await db.get_one(School, pupil.school_id),
-            "round": await current_round(db),
+            "round": round_,
+            **await outcome_context(db, round_, pupil, review_href=f"/parents/{secret}/review"),
             "consent": await current_consent(db, pupil=pupil),
             "paragraphs": PARAGRAPHS,
             "version": VERSION,
@@ -202,6 +206,40 @@ class ParentPages(Controller):
             errors = FormErrors()
             errors.add("withdraw", str(exc))
             return render_form("families/withdraw.html", values={}, errors=errors, **context)
+        return Redirect(path=f"/parents/{secret}/consent", status_code=303)
+
+    @get("/{secret:str}/review")
+    async def review_form(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        found = await self._page(acting, request, db_session, secret)
+        if not isinstance(found, tuple):
+            return found
+        return review_form(found[2]["pupil"], {}, FormErrors(), back=f"/parents/{secret}/consent")
+
+    @post("/{secret:str}/review")
+    async def ask_for_review(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template | Redirect:
+        found = await self._page(acting, request, db_session, secret)
+        if not isinstance(found, tuple):
+            return found
+        _, pupil, context = found
+        values = await form_values(request)
+        try:
+            await reviews.request_review(
+                db_session,
+                round_=context["round"],
+                pupil=pupil,
+                reason=values.get("reason", ""),
+                requested_by="parent",
+                label=PARENT,
+                ip_address=acting.ip_address,
+            )
+        except Refusal as exc:
+            errors = FormErrors()
+            errors.add(exc.field or "reason", str(exc))
+            return review_form(pupil, values, errors, back=f"/parents/{secret}/consent")
         return Redirect(path=f"/parents/{secret}/consent", status_code=303)
 
 

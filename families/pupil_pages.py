@@ -14,8 +14,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import WorkMode
-from families import pupil_services
+from families import pupil_services, reviews
 from families.keys import KeyUnusable
+from families.outcomes import outcome_context, review_form
 from matching.choices.services import Choice, choices_for, closed_reason, current_choices
 from placements.accounts.auth import ROTATE
 from placements.accounts.guards import PUBLIC
@@ -120,6 +121,7 @@ class PupilPages(Controller):
             "open_to_other": open_to_other,
             "closed": closed_reason(round_),
             "locked": round_ is not None and await pupil_services.is_locked(db, round_=round_, pupil=pupil),
+            **await outcome_context(db, round_, pupil, review_href="/pupil/review"),
         }
 
     @get("/")
@@ -224,4 +226,38 @@ class PupilPages(Controller):
             return Redirect(path="/pupil", status_code=303)
         if action == "add":
             flash(request, "Added to your choices", category="success")
+        return Redirect(path="/pupil", status_code=303)
+
+    @get("/review")
+    async def review_form(
+        self, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
+        context = await self._context(request, db_session)
+        if context is None:
+            return SIGN_IN
+        return review_form(context["pupil"], {}, FormErrors(), back="/pupil")
+
+    @post("/review")
+    async def ask_for_review(
+        self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Template | Redirect:
+        context = await self._context(request, db_session)
+        if context is None:
+            return SIGN_IN
+        values = await form_values(request)
+        try:
+            await reviews.request_review(
+                db_session,
+                round_=context["round"],
+                pupil=context["pupil"],
+                reason=values.get("reason", ""),
+                requested_by="pupil",
+                label=pupil_services.PUPIL,
+                ip_address=acting.ip_address,
+            )
+        except Refusal as exc:
+            errors = FormErrors()
+            errors.add(exc.field or "reason", str(exc))
+            return review_form(context["pupil"], values, errors, back="/pupil")
+        flash(request, "You have asked for a review. We will tell you the decision.", category="success")
         return Redirect(path="/pupil", status_code=303)

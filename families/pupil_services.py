@@ -15,7 +15,7 @@ from families.models import ChoiceLock, PupilCode
 from matching.choices.services import closed_reason, save_choices
 from matching.models import Preference
 from placements.audit.services import record
-from placements.clock import now, today
+from placements.clock import now
 from placements.db import locked
 from schools.models import Pupil
 from schools.queries import has_current_consent
@@ -30,15 +30,8 @@ if TYPE_CHECKING:
     from programme.models import Round
 
 PUPIL = "pupil (sign-in code)"
-# Without a closing date a code lasts as long as a parent's link.
-DEFAULT_LIFETIME = timedelta(days=28)
-
-
-def _lifetime(round_: Round) -> timedelta:
-    """Until the end of the round's closing day: a code is for choosing, and choosing ends then."""
-    if round_.preferences_close_on is None:
-        return DEFAULT_LIFETIME
-    return timedelta(days=(round_.preferences_close_on - today()).days + 1)
+# A programme year: a pupil signs in to choose, and again after publication to read their outcome.
+CODE_LIFETIME = timedelta(days=180)
 
 
 def _refuse_unless_open(round_: Round | None) -> Round:
@@ -52,12 +45,13 @@ async def issue_code(
     db: AsyncSession, *, pupil: Pupil, round_: Round | None, actor: User, ip_address: str | None
 ) -> str:
     """A new sign-in code for the pupil (the earlier one stops working), printed form, shown once."""
-    round_ = _refuse_unless_open(round_)
+    if round_ is None:
+        raise FamiliesError("There is no matching round")
     await locked(db, Pupil, pupil.id)
     if not await db.scalar(select(has_current_consent()).where(Pupil.id == pupil.id)):
         raise FamiliesError("A pupil can sign in once a parent has given consent")
     code = keys.new_code()
-    await keys.replace_key(db, PupilCode, pupil=pupil, secret=code, lifetime=_lifetime(round_), actor=actor)
+    await keys.replace_key(db, PupilCode, pupil=pupil, secret=code, lifetime=CODE_LIFETIME, actor=actor)
     await record(
         db,
         actor=actor,
@@ -73,7 +67,6 @@ async def issue_codes(
     db: AsyncSession, *, school_id: UUID, round_: Round | None, actor: User, ip_address: str | None
 ) -> list[tuple[Pupil, str]]:
     """Codes for every consenting pupil of the school who has none yet, for the class list."""
-    _refuse_unless_open(round_)
     pupils = list(await db.scalars(without_code(school_id)))
     return [
         (pupil, await issue_code(db, pupil=pupil, round_=round_, actor=actor, ip_address=ip_address))

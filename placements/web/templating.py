@@ -33,6 +33,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Rounds", "/rounds", frozenset({Role.COORDINATOR})),
     ("Choices", "/choices", frozenset({Role.SCHOOL_STAFF})),
     ("Outcomes", "/outcomes", frozenset({Role.COORDINATOR, Role.SCHOOL_STAFF})),
+    ("Reviews", "/reviews", frozenset({Role.COORDINATOR})),
     ("Matches", "/matches", frozenset({Role.EMPLOYER_USER})),
     ("Users", "/users", frozenset({Role.COORDINATOR})),
     ("Reports", "/reports", frozenset(Role)),

@@ -17,9 +17,9 @@ PUBLIC_PATHS = re.compile(
     r"^/(sign-in|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*"
     r"|employers/sign-up|api/employers/sign-up"
     # A parent has no account: the link's secret and the child's date of birth stand in for one.
-    r"|parents(/\{secret:str\}(/consent|/withdraw)?)?"
+    r"|parents(/\{secret:str\}(/consent|/withdraw|/review)?)?"
     # A pupil signs in with the school's code and their date of birth, not an account.
-    r"|pupil(/sign-in|/sign-out|/placements(/\{placement_id:uuid\})?|/choices)?)$"
+    r"|pupil(/sign-in|/sign-out|/placements(/\{placement_id:uuid\})?|/choices|/review)?)$"
 )
 
 

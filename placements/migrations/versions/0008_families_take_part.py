@@ -1,5 +1,5 @@
 """families take part: parents' links and pupils' sign-in codes, choices the school has locked, a
-parent's email address, and what a consent shares with the host
+parent's email address, what a consent shares with the host, and requests for a review
 
 Revision ID: 0008_families_take_part
 Revises: 0007_account_management
@@ -63,6 +63,54 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("choice_lock", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_choice_lock_pupil_id"), ["pupil_id"], unique=False)
+    op.create_table(
+        "review_request",
+        sa.Column("id", GUID(length=16), nullable=False),
+        sa.Column("round_id", GUID(length=16), nullable=False),
+        sa.Column("pupil_id", GUID(length=16), nullable=False),
+        sa.Column("outcome_id", GUID(length=16), nullable=True),
+        sa.Column("requested_by", sa.String(length=10), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("requested_at", DateTimeUTC(timezone=True), nullable=False),
+        sa.Column("decision", sa.String(length=10), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=True),
+        sa.Column("decided_at", DateTimeUTC(timezone=True), nullable=True),
+        sa.Column("decided_by_id", GUID(length=16), nullable=True),
+        sa.Column("sa_orm_sentinel", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["round_id"],
+            ["matching_round.id"],
+            name=op.f("fk_review_request_round_id_matching_round"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["pupil_id"], ["pupil.id"], name=op.f("fk_review_request_pupil_id_pupil"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["outcome_id"],
+            ["outcome.id"],
+            name=op.f("fk_review_request_outcome_id_outcome"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["decided_by_id"],
+            ["user_account.id"],
+            name=op.f("fk_review_request_decided_by_id_user_account"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_request")),
+    )
+    with op.batch_alter_table("review_request", schema=None) as batch_op:
+        for column in ("round_id", "pupil_id", "requested_at"):
+            batch_op.create_index(batch_op.f(f"ix_review_request_{column}"), [column], unique=False)
+    op.create_index(
+        "ux_review_request_open",
+        "review_request",
+        ["round_id", "pupil_id"],
+        unique=True,
+        sqlite_where=sa.text("decision IS NULL"),
+        postgresql_where=sa.text("decision IS NULL"),
+    )
 
 
 def _key_table(name: str, *columns: sa.Column) -> None:
@@ -105,6 +153,11 @@ def _key_table(name: str, *columns: sa.Column) -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ux_review_request_open", table_name="review_request")
+    with op.batch_alter_table("review_request", schema=None) as batch_op:
+        for column in ("requested_at", "pupil_id", "round_id"):
+            batch_op.drop_index(batch_op.f(f"ix_review_request_{column}"))
+    op.drop_table("review_request")
     with op.batch_alter_table("choice_lock", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_choice_lock_pupil_id"))
     op.drop_table("choice_lock")

@@ -1,0 +1,172 @@
+"""After publication a pupil and their parent read the outcome and why, and ask for a review that a
+coordinator decides with a reason the family is told; every refusal of a review."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from families import pupil_services
+from families.models import ReviewRequest
+from families.outcomes import why
+from matching.models import MatchRun, Outcome
+from placements.accounts.models import Role
+from placements.audit.models import AuditEntry
+from placements.notifications.models import OutboxMessage
+from programme.models import Stage
+from tests.support import (
+    emailed_link,
+    make_compliance,
+    make_consent,
+    make_employer,
+    make_placement,
+    make_pupil,
+    make_round,
+    make_user,
+    second_browser,
+)
+
+PARENT_EMAIL = "kim.parent@example.com"
+
+
+def _born(pupil) -> dict[str, str]:
+    day = pupil.date_of_birth
+    return {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
+
+
+@pytest.fixture
+async def published(db):
+    """A published round: one pupil got their second choice, another was not placed."""
+    round_ = await make_round(db, stage=Stage.PUBLISHED)
+    employer = await make_employer(db, name="Ribble Data Ltd")
+    await make_compliance(db, employer.id)
+    placement = await make_placement(db, employer.id, round_.id, title="Web team helper")
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    coordinator = await make_user(db, Role.COORDINATOR)
+    placed = await make_pupil(db, staff.school_id, parent_email=PARENT_EMAIL)
+    unplaced = await make_pupil(db, staff.school_id)
+    for pupil in (placed, unplaced):
+        await make_consent(db, pupil.id)
+    run = MatchRun(round_id=round_.id, number=1)
+    db.add(run)
+    await db.flush()
+    db.add_all(
+        [
+            Outcome(
+                round_id=round_.id,
+                run_id=run.id,
+                pupil_id=placed.id,
+                placement_id=placement.id,
+                rank=2,
+                explanation="choice 2: choice 1 was full",
+            ),
+            Outcome(
+                round_id=round_.id,
+                run_id=run.id,
+                pupil_id=unplaced.id,
+                explanation="unplaced: every eligible choice was full",
+            ),
+        ]
+    )
+    await db.commit()
+    return round_, staff, coordinator, placed, unplaced
+
+
+async def test_a_parent_reads_the_outcome_asks_for_a_review_and_hears_the_decision(
+    client, app, db, published
+):
+    _, staff, coordinator, placed, _ = published
+    await client.sign_in(staff)
+    # A paper consent is on record; after publication the school sends a link to read the outcome.
+    assert (await client.submit(f"/consent-requests/{placed.id}/email", {})).status_code == 303
+    path = await emailed_link(db, PARENT_EMAIL, "parents")
+    async with second_browser(app) as parent:
+        await parent.submit(path, _born(placed))
+        page = await parent.page(f"{path}/consent")
+        assert "The outcome for" in page.text and "Web team helper" in page.text
+        assert "You got your second choice" in page.text and "Ask for a review" in page.text
+        empty = await parent.submit(f"{path}/review", {"reason": "  "})
+        assert empty.status_code == 400 and "Say why you would like the outcome reviewed" in empty.text
+        asked = await parent.submit(f"{path}/review", {"reason": "The placement is two buses away."})
+        assert asked.status_code == 303
+        again = await parent.submit(f"{path}/review", {"reason": "Please look again."})
+        assert again.status_code == 400 and "already been asked for" in again.text
+        assert "A review was asked for on" in (await parent.page(f"{path}/consent")).text
+
+        await client.sign_in(coordinator)
+        queue = await client.page("/reviews")
+        review_id = re.search(r'href="/reviews/([0-9a-f-]{36})"', queue.text).group(1)
+        shown = await client.page(f"/reviews/{review_id}")
+        assert "The placement is two buses away." in shown.text and "You got your second choice" in shown.text
+        refused = await client.submit(f"/reviews/{review_id}", {"decision": "upheld"})
+        assert refused.status_code == 400 and "Give the reason for the decision" in refused.text
+        decided = await client.submit(
+            f"/reviews/{review_id}", {"decision": "upheld", "decision_reason": "A bus pass is provided."}
+        )
+        assert decided.status_code == 303
+        twice = await client.submit(f"/reviews/{review_id}", {"decision": "changed", "decision_reason": "x"})
+        assert twice.status_code == 400 and "already been decided" in twice.text
+        after = await parent.page(f"{path}/consent")
+        assert "A bus pass is provided." in after.text
+    await db.commit()
+    to = set(
+        await db.scalars(select(OutboxMessage.to_address).where(OutboxMessage.subject.like("The review of%")))
+    )
+    assert to == {PARENT_EMAIL, staff.email}
+    actions = set(await db.scalars(select(AuditEntry.action).where(AuditEntry.record_id == str(placed.id))))
+    assert {"review_requested", "review_viewed", "review_decided"} <= actions
+
+
+async def test_a_pupil_reads_an_unplaced_outcome_and_asks_for_a_review(client, app, db, published):
+    round_, staff, coordinator, _, unplaced = published
+    code = await pupil_services.issue_code(db, pupil=unplaced, round_=round_, actor=staff, ip_address=None)
+    await db.commit()
+    async with second_browser(app) as phone:
+        await phone.submit("/pupil/sign-in", {"code": code, **_born(unplaced)})
+        home = await phone.page("/pupil")
+        assert "Your placement" in home.text and "Not placed" in home.text
+        assert "every placement you could go to was already full" in home.text
+        assert (await phone.page("/pupil/review")).status_code == 200
+        asked = await phone.submit("/pupil/review", {"reason": "I would travel further."})
+        assert asked.status_code == 303
+    await client.sign_in(coordinator)
+    assert "1 review request waiting for a decision" in (await client.page("/")).text
+    review = await db.scalar(select(ReviewRequest))
+    assert (review.requested_by, review.reason) == ("pupil", "I would travel further.")
+
+
+async def test_reviews_are_refused_before_results_and_the_queue_is_the_coordinators(
+    client, app, db, published
+):
+    round_, staff, _, placed, _ = published
+    round_.stage = Stage.PREFERENCES_CLOSED
+    await db.commit()
+    code = await pupil_services.issue_code(db, pupil=placed, round_=round_, actor=staff, ip_address=None)
+    await db.commit()
+    async with second_browser(app) as phone:
+        await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
+        assert "Web team helper" not in (await phone.page("/pupil")).text  # nothing before publication
+        early = await phone.submit("/pupil/review", {"reason": "Too soon"})
+        assert early.status_code == 400 and "only while the round" in early.text
+    await client.sign_in(staff)
+    assert (await client.page("/reviews")).status_code == 403
+    assert await db.scalar(select(func.count()).select_from(ReviewRequest)) == 0
+
+
+def test_each_kind_of_result_is_explained_plainly():
+    def outcome(**fields):
+        return Outcome(**{"placement_id": None, "rank": None, "explanation": "", **fields})
+
+    placed = "00000000-0000-0000-0000-000000000001"
+    assert why(outcome(placement_id=placed, rank=1, explanation="choice 1")) == "You got your first choice."
+    assert why(outcome(placement_id=placed, rank=3, explanation="choice 3: ...")).startswith(
+        "You got your third"
+    )
+    assert "open to other placements" in why(
+        outcome(placement_id=placed, explanation="unlisted placement: x")
+    )
+    assert "by hand" in why(outcome(placement_id=placed, explanation="fixed by the coordinator"))
+    assert "no choices were made" in why(outcome(explanation="unplaced: no choices listed"))
+    assert "could take you" in why(outcome(explanation="unplaced: no eligible choice (P1 is too far)"))
