@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from families import (
     models,  # noqa: F401  (the families' tables)
+    notices,  # noqa: F401  (tells parents on publication; the daily consent reminders)
     reviews,
 )
 from families.api import ConsentRequestsApi

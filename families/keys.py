@@ -99,7 +99,7 @@ async def replace_key(
     key = model(
         pupil_id=pupil.id,
         secret_hash=hashed(secret),
-        created_by_id=actor.id,
+        created_by_id=actor.id if actor else None,
         created_at=now(),
         expires_at=now() + lifetime,
         **fields,

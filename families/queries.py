@@ -104,6 +104,16 @@ def waiting(school_id: UUID, reached: tuple[Any, ...]) -> Any:
     )
 
 
+def waiting_schools(reached: tuple[Any, ...]) -> Any:
+    """The schools with pupils a bulk action (TO_EMAIL, …) reaches."""
+    return (
+        select(Pupil.school_id)
+        .distinct()
+        .outerjoin(LIVE, and_(LIVE.pupil_id == Pupil.id, LIVE.revoked_at.is_(None)))
+        .where(~has_current_consent(), *reached)
+    )
+
+
 async def count_waiting(db: AsyncSession, *, school_id: UUID, reached: tuple[Any, ...]) -> int:
     return await db.scalar(select(func.count()).select_from(waiting(school_id, reached).subquery())) or 0
 

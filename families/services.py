@@ -40,7 +40,7 @@ async def _refuse_if_consented(db: AsyncSession, pupil: Pupil) -> None:
 
 
 async def issue_link(
-    db: AsyncSession, *, pupil: Pupil, kind: str, actor: User, ip_address: str | None
+    db: AsyncSession, *, pupil: Pupil, kind: str, actor: User | None, ip_address: str | None
 ) -> tuple[ParentLink, str]:
     """A new link for the pupil's parent, replacing any earlier one; the secret is returned once."""
     await locked(db, Pupil, pupil.id)  # two requests at once: one live link, not two
@@ -80,7 +80,7 @@ def _request_email(pupil: Pupil, school: School, secret: str, expires_at: dateti
 
 
 async def email_link(
-    db: AsyncSession, *, pupil: Pupil, actor: User, ip_address: str | None, reminder: bool = False
+    db: AsyncSession, *, pupil: Pupil, actor: User | None, ip_address: str | None, reminder: bool = False
 ) -> ParentLink:
     if not pupil.parent_email:
         raise FamiliesError(
@@ -108,9 +108,18 @@ async def email_links(db: AsyncSession, *, school_id: UUID, actor: User, ip_addr
     return sent
 
 
-async def send_reminders(db: AsyncSession, *, school_id: UUID, actor: User, ip_address: str | None) -> int:
-    """A fresh link to every parent whose emailed link is still unanswered; how many were sent."""
-    pupils = await db.scalars(queries.waiting(school_id, queries.TO_REMIND))
+async def send_reminders(
+    db: AsyncSession,
+    *,
+    school_id: UUID,
+    actor: User | None,
+    ip_address: str | None,
+    sent_before: datetime | None = None,
+) -> int:
+    """A fresh link to every parent whose emailed link is still unanswered (and was sent before
+    `sent_before`, when given); how many were sent."""
+    sent_earlier = () if sent_before is None else (queries.LIVE.created_at < sent_before,)
+    pupils = await db.scalars(queries.waiting(school_id, (*queries.TO_REMIND, *sent_earlier)))
     sent = 0
     for pupil in pupils:
         await email_link(db, pupil=pupil, actor=actor, ip_address=ip_address, reminder=True)
@@ -238,9 +247,8 @@ async def answer(db: AsyncSession, *, link: ParentLink, data: ParentAnswer, ip_a
 
 
 async def withdraw(db: AsyncSession, *, link: ParentLink, ip_address: str | None) -> None:
-    link = await locked(db, ParentLink, link.id) or link
-    if link.answer != GIVEN:
-        raise FamiliesError("There is no consent given through this link to withdraw")
+    # Whoever holds the pupil's live link and knows their date of birth is the parent: consent given
+    # on paper, or through an earlier link, is withdrawn here too.
     pupil = await db.get_one(Pupil, link.pupil_id)
     await schools.withdraw_consent(db, pupil=pupil, withdrawn_on=today(), actor=None, ip_address=ip_address)
     await _tell_school(db, pupil, "withdrew consent")

@@ -7,6 +7,7 @@ changed (a pupil newly offered a place), keeping every offer that still holds it
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from uuid import UUID
 
@@ -23,7 +24,7 @@ from placements.accounts.models import User
 from placements.audit.services import record
 from placements.clock import now, today
 from placements.notifications.services import addresses_of, public_url, queue_email
-from programme.models import Stage
+from programme.models import Round, Stage
 from schools.models import Pupil
 from schools.queries import has_current_consent
 
@@ -96,6 +97,17 @@ async def changes_nothing(db: AsyncSession, run: MatchRun) -> bool:
     )
 
 
+# What other parts of the service do once outcomes are published, in the same transaction: each
+# hook gets the round and the pupils whose outcome changed (the families domain tells parents).
+PublicationHook = Callable[[AsyncSession, Round, list[UUID]], Awaitable[None]]
+PUBLICATION_HOOKS: list[PublicationHook] = []
+
+
+def on_publication(hook: PublicationHook) -> PublicationHook:
+    PUBLICATION_HOOKS.append(hook)
+    return hook
+
+
 async def publish_run(db: AsyncSession, *, run: MatchRun, actor: User, ip_address: str | None) -> int:
     """Publish `run`; returns how many pupils' outcomes it set."""
     round_ = await locked_round(db, run.round_id)
@@ -140,6 +152,8 @@ async def publish_run(db: AsyncSession, *, run: MatchRun, actor: User, ip_addres
         enter_stage(round_, Stage.PUBLISHED)
     await db.flush()
     await _tell_schools_and_employers(db, changes, round_.name)
+    for hook in PUBLICATION_HOOKS:
+        await hook(db, round_, list(changes))
     placed = sum(1 for r in changes.values() if r.placement_id)
     await record(
         db,

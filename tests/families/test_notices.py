@@ -1,0 +1,73 @@
+"""Each step tells the next person: publication sends each parent a link to the outcome, and the last
+week before preferences close reminds every parent who has not answered, once."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from families.models import ParentLink
+from families.notices import consent_reminders
+from families.services import email_link
+from placements.accounts.models import Role
+from placements.clock import now, today
+from placements.jobs.schedule import start_daily_job
+from placements.notifications.models import OutboxMessage
+from programme.models import Stage
+from tests.matching.conftest import scenario  # noqa: F401 - a fixture
+from tests.matching.offers.test_api_offers import _published
+from tests.support import make_pupil, make_round, make_user, run_queued_jobs, second_browser
+
+
+async def test_publishing_sends_each_parent_a_link_to_the_outcome(client, app, db, scenario):  # noqa: F811
+    s = await scenario(capacities=(3, 3))
+    pupil = s.pupils[0][0]
+    pupil.parent_email = "lee.parent@example.com"
+    await db.commit()
+    await _published(db, s)
+    message = await db.scalar(
+        select(OutboxMessage).where(OutboxMessage.to_address == "lee.parent@example.com")
+    )
+    assert message is not None and "placement outcome" in message.subject
+    path = re.search(r"(/parents/[\w-]+)", message.body).group(1)
+    day = pupil.date_of_birth
+    async with second_browser(app) as parent:
+        await parent.submit(
+            path, {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
+        )
+        page = await parent.page(f"{path}/consent")
+        assert "The outcome for" in page.text and "Ask for a review" in page.text
+        # Consent given on paper can be withdrawn through this link too.
+        assert "Withdraw your consent" in page.text
+    others = await db.scalars(
+        select(OutboxMessage.to_address).where(OutboxMessage.subject.like("%placement outcome"))
+    )
+    assert list(others) == ["lee.parent@example.com"]  # only parents the school holds an address for
+
+
+async def test_parents_who_have_not_answered_are_reminded_once_in_the_last_week(client, db):
+    await make_round(db, stage=Stage.PREFERENCES_OPEN, preferences_close_on=today() + timedelta(days=3))
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    early = await make_pupil(db, staff.school_id, parent_email="early@example.com")
+    late = await make_pupil(db, staff.school_id, parent_email="late@example.com")
+    for pupil in (early, late):
+        await email_link(db, pupil=pupil, actor=staff, ip_address=None)
+    await db.commit()
+    await run_queued_jobs()  # the first emails are sent before the test writes again
+    await db.execute(
+        update(ParentLink)
+        .where(ParentLink.pupil_id == early.id)
+        .values(created_at=now() - timedelta(days=10))
+    )
+    await db.commit()
+    for _ in range(2):  # a second run the same day sends nothing more
+        await start_daily_job(db, consent_reminders.__name__)
+        await db.commit()
+        await run_queued_jobs()
+    await db.commit()
+    reminders = list(
+        await db.scalars(select(OutboxMessage.to_address).where(OutboxMessage.subject.like("Reminder:%")))
+    )
+    assert reminders == ["early@example.com"]
