@@ -9,6 +9,7 @@ from families import (
     models,  # noqa: F401  (the families' tables)
     notices,  # noqa: F401  (tells parents on publication; the daily consent reminders)
     reviews,
+    subject_access,  # noqa: F401  (the families' part of a pupil's subject access export)
 )
 from families.api import ConsentRequestsApi
 from families.code_pages import PupilCodePages

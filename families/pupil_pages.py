@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
@@ -15,15 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import WorkMode
 from families import pupil_services, reviews
+from families.calendar import placement_calendar
 from families.keys import KeyUnusable
 from families.outcomes import outcome_context, review_form
 from matching.choices.services import Choice, choices_for, closed_reason, current_choices
 from placements.accounts.auth import ROTATE
 from placements.accounts.guards import PUBLIC
 from placements.accounts.limits import TooMany
+from placements.clock import now
 from placements.db import DbSession
 from placements.refusals import Refusal
 from placements.web.acting import Acting
+from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from programme.models import Round
@@ -261,3 +265,16 @@ class PupilPages(Controller):
             return review_form(context["pupil"], values, errors, back="/pupil")
         flash(request, "You have asked for a review. We will tell you the decision.", category="success")
         return Redirect(path="/pupil", status_code=303)
+
+    @get("/calendar.ics")
+    async def calendar(
+        self, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Response[str] | Redirect:
+        context = await self._context(request, db_session)
+        if context is None:
+            return SIGN_IN
+        result = context["result"]
+        if result is None or result.placement is None or result.outcome.status != "Agreed":
+            raise NotFoundException("There is no agreed placement to put in a calendar yet")
+        calendar = placement_calendar(result.placement, result.employer_name or "", made_at=now())
+        return attachment(calendar, "work-placement.ics")

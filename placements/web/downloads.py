@@ -8,6 +8,7 @@ from litestar import Response
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
+    "ics": "text/calendar; charset=utf-8",
     "json": "application/json",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }

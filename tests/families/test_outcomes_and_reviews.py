@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from families import pupil_services
 from families.models import ReviewRequest
 from families.outcomes import why
-from matching.models import MatchRun, Outcome
+from matching.models import MatchRun, Outcome, Reply
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.notifications.models import OutboxMessage
@@ -135,6 +135,11 @@ async def test_a_pupil_reads_an_unplaced_outcome_and_asks_for_a_review(client, a
     assert "1 review request waiting for a decision" in (await client.page("/")).text
     review = await db.scalar(select(ReviewRequest))
     assert (review.requested_by, review.reason) == ("pupil", "I would travel further.")
+    export = await client.api("GET", f"/api/pupils/{unplaced.id}/subject-access-export")
+    held = export.json()
+    assert held["review_requests"][0]["reason"] == "I would travel further."
+    assert len(held["sign_in_codes"]) == 1 and held["sign_in_codes"][0]["last_signed_in_at"]
+    assert "secret_hash" not in export.text
 
 
 async def test_reviews_are_refused_before_results_and_the_queue_is_the_coordinators(
@@ -170,3 +175,21 @@ def test_each_kind_of_result_is_explained_plainly():
     assert "by hand" in why(outcome(placement_id=placed, explanation="fixed by the coordinator"))
     assert "no choices were made" in why(outcome(explanation="unplaced: no choices listed"))
     assert "could take you" in why(outcome(explanation="unplaced: no eligible choice (P1 is too far)"))
+
+
+async def test_a_pupil_downloads_an_agreed_placement_as_a_calendar(client, app, db, published):
+    round_, staff, _, placed, _ = published
+    code = await pupil_services.issue_code(db, pupil=placed, round_=round_, actor=staff, ip_address=None)
+    await db.commit()
+    async with second_browser(app) as phone:
+        await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
+        assert (await phone.page("/pupil/calendar.ics")).status_code == 404  # not agreed yet
+        await db.execute(update(Outcome).values(employer_reply=Reply.YES, school_reply=Reply.YES))
+        await db.commit()
+        assert "Add the placement weeks to your calendar" in (await phone.page("/pupil")).text
+        calendar = await phone.page("/pupil/calendar.ics")
+    assert calendar.headers["content-type"].startswith("text/calendar")
+    body = calendar.text
+    assert body.startswith("BEGIN:VCALENDAR\r\n") and body.count("BEGIN:VEVENT") == 2
+    assert "SUMMARY:Work placement: Web team helper (Ribble Data Ltd)" in body
+    assert "LOCATION:1 Fishergate" in body
