@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request
 
 from employers import inputs
-from employers.models import WorkMode
+from employers.models import JOINING, WorkMode
 from placements.web.forms import date_input
 
 MULTI_FIELDS = ("pathways", "weeks", "year_groups")
@@ -42,4 +42,5 @@ def option_lists() -> dict[str, Any]:
         "sizes": inputs.SIZES,
         "year_group_options": [(group, f"Year {group}") for group in inputs.YEAR_GROUPS],
         "work_modes": [(mode.value, mode.label) for mode in WorkMode],
+        "joining_fields": JOINING,
     }

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from employers.models import PlacementStatus, WorkMode
+from employers.models import JOINING, PlacementStatus, WorkMode
 from placements.geo import POSTCODE_NOT_FOUND, district_centroid, normalise_postcode
 from placements.notifications.headers import one_line
 from placements.web.forms import EMAIL, FormErrors
@@ -276,6 +276,7 @@ class PlacementData:
     min_age: int | None
     accessibility_notes: str | None
     supervisor_name: str
+    joining: dict[str, str] = field(default_factory=dict)
     status: PlacementStatus = PlacementStatus.DRAFT
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -347,6 +348,9 @@ def check_placement(
     if not supervisor:
         errors.add("supervisor_name", "Enter the name of the person who will supervise the pupil")
     _limit(errors, "supervisor_name", supervisor, "The supervisor's name", 200)
+    joining = {key: _text(raw, f"joining_{key}") for key, _, _ in JOINING}
+    for key, asked, _ in JOINING:
+        _limit(errors, f"joining_{key}", joining[key], asked, 500)
     status = _text(raw, "status") or PlacementStatus.DRAFT.value
     if status not in (PlacementStatus.DRAFT, PlacementStatus.PUBLISHED):
         errors.add("status", "Select whether to publish the placement now or keep it as a draft")
@@ -369,5 +373,6 @@ def check_placement(
         min_age=min_age if isinstance(min_age, int) else None,
         accessibility_notes=notes or None,
         supervisor_name=supervisor,
+        joining={key: text for key, text in joining.items() if text},
         status=PlacementStatus(status),
     )

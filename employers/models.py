@@ -87,6 +87,16 @@ class PlacementStatus(enum.StrEnum):
         return self.value.capitalize()
 
 
+# Joining instructions: (key, what the employer is asked, what the family reads it as).
+JOINING = (
+    ("arrival", "Arrival time and where to go on the first day", "Arrival"),
+    ("ask_for", "Who the pupil asks for", "Ask for"),
+    ("dress_code", "What to wear", "What to wear"),
+    ("lunch", "Lunch", "Lunch"),
+    ("bring", "What to bring", "What to bring"),
+)
+
+
 class Placement(UUIDAuditBase):
     __tablename__ = "placement"
 
@@ -108,6 +118,8 @@ class Placement(UUIDAuditBase):
     min_age: Mapped[int | None] = mapped_column(default=None)
     accessibility_notes: Mapped[str | None] = mapped_column(Text, default=None)
     supervisor_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    # What the pupil and their parent read once the placement is agreed ({key of JOINING: text}).
+    joining: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
     status: Mapped[PlacementStatus] = mapped_column(
         enum_column(PlacementStatus), default=PlacementStatus.DRAFT, index=True
     )

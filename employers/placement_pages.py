@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from employers import inputs, queries, services
 from employers.compliance import matching_problems
 from employers.forms import option_lists, read_form
-from employers.models import Employer, EmployerStatus, Placement, PlacementStatus, WorkMode
+from employers.models import JOINING, Employer, EmployerStatus, Placement, PlacementStatus, WorkMode
 from employers.pages import _employer_context
 from placements.accounts.guards import EMPLOYER, access
 from placements.accounts.models import Role, User
@@ -46,6 +46,7 @@ def _placement_values(placement: Placement) -> dict[str, Any]:
         "min_age": "" if placement.min_age is None else str(placement.min_age),
         "accessibility_notes": placement.accessibility_notes or "",
         "supervisor_name": placement.supervisor_name or "",
+        **{f"joining_{key}": placement.joining.get(key, "") for key, _, _ in JOINING},
         "status": placement.status.value if placement.status is not PlacementStatus.WITHDRAWN else "draft",
     }
 

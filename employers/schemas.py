@@ -11,6 +11,7 @@ from msgspec import Meta, Struct
 from employers.compliance import insurance_warning, matching_problems
 from employers.inputs import COMPANY_NUMBER_PATTERN, WEEK_PATTERN
 from employers.models import (
+    JOINING,
     Employer,
     EmployerCompliance,
     EmployerStatus,
@@ -38,6 +39,7 @@ Name = _text(200)
 Address = _text(300)
 Reason = _text(2000)
 Description = _text(5000)
+JoiningText = Annotated[str, Meta(max_length=500)]
 Email = Annotated[str, Meta(min_length=3, max_length=320, pattern=EMAIL.pattern)]
 Postcode = Annotated[str, Meta(min_length=5, max_length=8, pattern=POSTCODE_PATTERN)]
 Latitude = Annotated[float, Meta(ge=49, le=61)]
@@ -166,6 +168,16 @@ class ComplianceOut(Struct):
         )
 
 
+class JoiningIn(Struct, kw_only=True):
+    """Joining instructions (employers.models.JOINING), shown to the pupil and parent once agreed."""
+
+    arrival: JoiningText | None = None
+    ask_for: JoiningText | None = None
+    dress_code: JoiningText | None = None
+    lunch: JoiningText | None = None
+    bring: JoiningText | None = None
+
+
 class PlacementIn(Struct, kw_only=True):
     """On-site and hybrid placements need an address and postcode; coordinates come from the
     postcode district when left out. Weeks must be weeks of the round (see GET /api/placements)."""
@@ -186,11 +198,14 @@ class PlacementIn(Struct, kw_only=True):
     min_age: Annotated[int, Meta(ge=13, le=19)] | None = None
     accessibility_notes: Annotated[str, Meta(max_length=2000)] | None = None
     supervisor_name: Name
+    joining: JoiningIn | None = None
     status: Literal["draft", "published"] = "draft"
 
     def raw(self) -> dict[str, Any]:
-        raw = {name: getattr(self, name) for name in self.__struct_fields__}
+        raw = {name: getattr(self, name) for name in self.__struct_fields__ if name != "joining"}
         raw["work_mode"] = self.work_mode.value
+        for key, _, _ in JOINING:
+            raw[f"joining_{key}"] = getattr(self.joining, key, None) or ""
         return raw
 
 
@@ -215,6 +230,7 @@ class PlacementOut(Struct):
     min_age: int | None
     accessibility_notes: str | None
     supervisor_name: str | None
+    joining: dict[str, str]
     status: PlacementStatus
     distance_km: float | None = None
     copied_from_id: UUID | None = None

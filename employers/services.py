@@ -439,6 +439,7 @@ async def copy_placement(
         min_age=placement.min_age,
         accessibility_notes=placement.accessibility_notes,
         supervisor_name=placement.supervisor_name,
+        joining=dict(placement.joining),
         status=PlacementStatus.DRAFT,
         copied_from_id=placement.id,
     )

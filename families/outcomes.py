@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from litestar.response import Template
 from sqlalchemy import select
 
-from employers.models import Employer, Placement
+from employers.models import JOINING, Employer, Placement
 from families.reviews import latest_request
 from matching.models import Outcome
 from placements.web.forms import FormErrors, render_form
@@ -37,6 +37,17 @@ class FamilyOutcome:
     placement: Placement | None
     employer_name: str | None
     why: str
+
+    @property
+    def joining(self) -> list[tuple[str, str]]:
+        """The employer's joining instructions, (what, text), once both sides have agreed."""
+        if self.placement is None or self.outcome.status != "Agreed":
+            return []
+        given = self.placement.joining or {}
+        supervisor = (
+            [("Supervisor", self.placement.supervisor_name)] if self.placement.supervisor_name else []
+        )
+        return supervisor + [(label, given[key]) for key, _, label in JOINING if given.get(key)]
 
 
 def why(outcome: Outcome) -> str:

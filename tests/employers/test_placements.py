@@ -53,10 +53,16 @@ async def test_post_a_placement_on_the_page(client, db):
     form = await client.page("/placements/new")
     assert form.status_code == 200 and "2027-W25" in form.text
 
-    response = await client.submit("/placements/new", {**FORM, "weeks": ["2027-W25", "2027-W27"]})
+    joining = {
+        "joining_arrival": "9am at reception",
+        "joining_lunch": "Bring a packed lunch",
+        "joining_bring": "",
+    }
+    response = await client.submit("/placements/new", {**FORM, "weeks": ["2027-W25", "2027-W27"], **joining})
     assert response.status_code == 303, response.text
     await db.commit()
     placement = await db.scalar(select(Placement))
+    assert placement.joining == {"arrival": "9am at reception", "lunch": "Bring a packed lunch"}
     assert placement.round_id == current.id and placement.employer_id == user.employer_id
     assert placement.weeks == ["2027-W25", "2027-W27"] and placement.year_groups == [10, 12]
     assert (placement.lat, placement.lon) == district_centroid("PR1 2HE")
@@ -213,6 +219,15 @@ async def test_the_placements_api(client, db):
 
     changed = await client.api("PUT", f"/api/placements/{placement['id']}", json={**body, "capacity": 4})
     assert changed.status_code == 200 and changed.json()["capacity"] == 4
+    joining = {"ask_for": "Priya at the front desk", "dress_code": "Smart casual"}
+    instructed = await client.api(
+        "PUT", f"/api/placements/{placement['id']}", json={**body, "joining": joining}
+    )
+    assert instructed.json()["joining"] == joining
+    too_long = await client.api(
+        "PUT", f"/api/placements/{placement['id']}", json={**body, "joining": {"lunch": "x" * 501}}
+    )
+    assert too_long.status_code == 400
     listed = await client.api("GET", "/api/placements")
     assert [p["id"] for p in listed.json()["items"]] == [placement["id"]]
     withdrawn = await client.api("POST", f"/api/placements/{placement['id']}/withdraw")

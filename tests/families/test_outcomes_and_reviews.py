@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select, update
 
+from employers.models import Placement
 from families import pupil_services
 from families.models import ReviewRequest
 from families.outcomes import why
@@ -184,9 +185,16 @@ async def test_a_pupil_downloads_an_agreed_placement_as_a_calendar(client, app, 
     async with second_browser(app) as phone:
         await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
         assert (await phone.page("/pupil/calendar.ics")).status_code == 404  # not agreed yet
+        await db.execute(
+            update(Placement).values(joining={"ask_for": "Priya at reception", "lunch": "Provided"})
+        )
+        await db.commit()
+        assert "Priya at reception" not in (await phone.page("/pupil")).text
         await db.execute(update(Outcome).values(employer_reply=Reply.YES, school_reply=Reply.YES))
         await db.commit()
-        assert "Add the placement weeks to your calendar" in (await phone.page("/pupil")).text
+        home = await phone.page("/pupil")
+        assert "Add the placement weeks to your calendar" in home.text
+        assert "Joining instructions" in home.text and "Priya at reception" in home.text
         calendar = await phone.page("/pupil/calendar.ics")
     assert calendar.headers["content-type"].startswith("text/calendar")
     body = calendar.text

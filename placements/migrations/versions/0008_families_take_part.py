@@ -1,5 +1,6 @@
 """families take part: parents' links and pupils' sign-in codes, choices the school has locked, a
-parent's email address, what a consent shares with the host, and requests for a review
+parent's email address, what a consent shares with the host, requests for a review, and
+placements' joining instructions
 
 Revision ID: 0008_families_take_part
 Revises: 0007_account_management
@@ -7,7 +8,7 @@ Create Date: 2026-12-06 22:00:00
 """
 
 import sqlalchemy as sa
-from advanced_alchemy.types import GUID, DateTimeUTC
+from advanced_alchemy.types import GUID, DateTimeUTC, JsonB
 from alembic import op
 
 revision = "0008_families_take_part"
@@ -19,6 +20,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("pupil", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_email", sa.String(length=320), nullable=True))
+    with op.batch_alter_table("placement", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("joining", JsonB, server_default=sa.text("'{}'"), nullable=False))
     with op.batch_alter_table("consent", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("source", sa.String(length=10), server_default="school", nullable=False)
@@ -166,6 +169,8 @@ def downgrade() -> None:
         with op.batch_alter_table(name, schema=None) as batch_op:
             batch_op.drop_index(batch_op.f(f"ix_{name}_pupil_id"))
         op.drop_table(name)
+    with op.batch_alter_table("placement", schema=None) as batch_op:
+        batch_op.drop_column("joining")
     with op.batch_alter_table("consent", schema=None) as batch_op:
         batch_op.drop_column("shared_dietary")
         batch_op.drop_column("shared_access")
