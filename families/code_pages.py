@@ -25,7 +25,9 @@ from placements.web.paging import Page, page_from_request
 from programme.queries import current_round
 from schools.queries import get_pupil
 
-BACK = Redirect(path="/pupil-codes", status_code=303)
+
+def _back() -> Redirect:
+    return Redirect(path="/pupil-codes", status_code=303)
 
 
 def _class_list(codes: list[tuple[Any, str]]) -> Template:
@@ -109,7 +111,7 @@ class PupilCodePages(Controller):
         except Refusal as exc:
             return self._refused(request, exc)
         flash(request, f"Choices locked for {locked} pupils", category="success")
-        return BACK
+        return _back()
 
     @post("/{pupil_id:uuid}/{action:str}")
     async def one(
@@ -138,10 +140,10 @@ class PupilCodePages(Controller):
                 flash(request, f"{pupil.first_name}'s choices are {action}ed", category="success")
         except Refusal as exc:
             return self._refused(request, exc)
-        return BACK
+        return _back()
 
     @staticmethod
     def _refused(request: Request[User, Any, Any], exc: Refusal) -> Redirect:
         # A redirect commits the request's transaction: each of these services refuses before it writes.
         flash(request, str(exc), category="error")
-        return BACK
+        return _back()

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from families import keys, reviews, services
 from families.consent_text import PARAGRAPHS, VERSION
+from families.detours import DETOURS, Detour
 from families.keys import KeyUnusable
 from families.models import ParentLink
 from families.outcomes import outcome_context, review_form
@@ -58,6 +59,7 @@ class ParentPages(Controller):
     path = "/parents"
     include_in_schema = False
     opt = PUBLIC
+    exception_handlers = DETOURS  # type: ignore[assignment]
 
     @get("/")
     async def code_form(self) -> Template:
@@ -73,28 +75,28 @@ class ParentPages(Controller):
             return render_form("families/code.html", values=values, errors=errors)
         return Redirect(path=f"/parents/{code}", status_code=303)
 
-    async def _link(self, acting: Acting, db: AsyncSession, secret: str) -> ParentLink | Template:
-        """The link, or the page saying why it can't be used (a guess is counted: committed here)."""
+    async def _link(self, acting: Acting, db: AsyncSession, secret: str) -> ParentLink:
+        """The link, or a Detour to the page saying why it can't be used (a guess counts: committed)."""
         try:
             return await services.find_link(db, secret, ip_address=acting.ip_address)
         except KeyUnusable as exc:
             await db.commit()
-            return _unusable(exc.reason)
+            raise Detour(_unusable(exc.reason)) from exc
         except TooMany as exc:
-            return Template(
-                template_name="families/link_unusable.html",
-                context={"title": "Too many attempts", "reason": "too_many", "detail": exc.detail},
-                status_code=429,
-                headers=exc.headers,
-            )
+            raise Detour(
+                Template(
+                    template_name="families/link_unusable.html",
+                    context={"title": "Too many attempts", "reason": "too_many", "detail": exc.detail},
+                    status_code=429,
+                    headers=exc.headers,
+                )
+            ) from exc
 
     @get("/{secret:str}")
     async def birth_date_form(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
         link = await self._link(acting, db_session, secret)
-        if isinstance(link, Template):
-            return link
         if _confirmed(request, link):
             return Redirect(path=f"/parents/{secret}/consent", status_code=303)
         return render_form("families/birth_date.html", values={}, errors=FormErrors(), secret=secret)
@@ -104,8 +106,6 @@ class ParentPages(Controller):
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
         link = await self._link(acting, db_session, secret)
-        if isinstance(link, Template):
-            return link
         values = await form_values(request)
         errors = FormErrors()
         born = errors.date(values, "born", missing="Enter your child's date of birth")
@@ -128,14 +128,12 @@ class ParentPages(Controller):
 
     async def _page(
         self, acting: Acting, request: Request[Any, Any, Any], db: AsyncSession, secret: str
-    ) -> tuple[ParentLink, Pupil, dict[str, Any]] | Template | Redirect:
+    ) -> tuple[ParentLink, Pupil, dict[str, Any]]:
         """The link once its child's date of birth is confirmed in this browser, with what every
-        page about the child shows."""
+        page about the child shows; otherwise a Detour to confirm it first."""
         link = await self._link(acting, db, secret)
-        if isinstance(link, Template):
-            return link
         if not _confirmed(request, link):
-            return Redirect(path=f"/parents/{secret}", status_code=303)
+            raise Detour(Redirect(path=f"/parents/{secret}", status_code=303))
         pupil = await db.get_one(Pupil, link.pupil_id)
         round_ = await current_round(db)
         context = {
@@ -156,10 +154,7 @@ class ParentPages(Controller):
     async def consent_page(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        found = await self._page(acting, request, db_session, secret)
-        if not isinstance(found, tuple):
-            return found
-        link, _, context = found
+        link, _, context = await self._page(acting, request, db_session, secret)
         await services.audit(db_session, link, "parent_consent_viewed", acting.ip_address)
         return render_form("families/consent.html", values={}, errors=FormErrors(), **context)
 
@@ -167,10 +162,7 @@ class ParentPages(Controller):
     async def give_or_refuse(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        found = await self._page(acting, request, db_session, secret)
-        if not isinstance(found, tuple):
-            return found
-        link, _, context = found
+        link, _, context = await self._page(acting, request, db_session, secret)
         values = await form_values(request)
         errors = FormErrors()
         data = _answer(values, errors)
@@ -187,19 +179,14 @@ class ParentPages(Controller):
     async def withdraw_form(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        found = await self._page(acting, request, db_session, secret)
-        if not isinstance(found, tuple):
-            return found
-        return render_form("families/withdraw.html", values={}, errors=FormErrors(), **found[2])
+        _, _, context = await self._page(acting, request, db_session, secret)
+        return render_form("families/withdraw.html", values={}, errors=FormErrors(), **context)
 
     @post("/{secret:str}/withdraw")
     async def withdraw(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        found = await self._page(acting, request, db_session, secret)
-        if not isinstance(found, tuple):
-            return found
-        link, _, context = found
+        link, _, context = await self._page(acting, request, db_session, secret)
         try:
             await services.withdraw(db_session, link=link, ip_address=acting.ip_address)
         except Refusal as exc:
@@ -212,19 +199,14 @@ class ParentPages(Controller):
     async def review_form(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        found = await self._page(acting, request, db_session, secret)
-        if not isinstance(found, tuple):
-            return found
-        return review_form(found[2]["pupil"], {}, FormErrors(), back=f"/parents/{secret}/consent")
+        _, pupil, _ = await self._page(acting, request, db_session, secret)
+        return review_form(pupil, {}, FormErrors(), back=f"/parents/{secret}/consent")
 
     @post("/{secret:str}/review")
     async def ask_for_review(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        found = await self._page(acting, request, db_session, secret)
-        if not isinstance(found, tuple):
-            return found
-        _, pupil, context = found
+        _, pupil, context = await self._page(acting, request, db_session, secret)
         values = await form_values(request)
         try:
             await reviews.request_review(

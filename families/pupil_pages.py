@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from employers.models import WorkMode
 from families import pupil_services, reviews
 from families.calendar import placement_calendar
+from families.detours import DETOURS, Detour
 from families.keys import KeyUnusable
 from families.outcomes import outcome_context, review_form
 from matching.choices.services import Choice, choices_for, closed_reason, current_choices
@@ -36,12 +37,17 @@ from schools.models import Pupil, School
 
 SIGNED_IN = "pupil_code_id"
 PER_PAGE = 20
-SIGN_IN = Redirect(path="/pupil/sign-in", status_code=303)
+
+
+def _to_sign_in() -> Redirect:
+    return Redirect(path="/pupil/sign-in", status_code=303)
+
+
 KEY_PROBLEMS = {
     "unknown": "We do not recognise this code. Check it with your teacher.",
     "replaced": "This code has been replaced by a newer one. Ask your teacher for it.",
     "locked": "This code is locked after too many wrong dates of birth. Ask your teacher for a new one.",
-    "expired": "This code has expired: choices have closed.",
+    "expired": "This code has expired. Ask your teacher for a new one.",
 }
 
 
@@ -73,6 +79,7 @@ class PupilPages(Controller):
     path = "/pupil"
     include_in_schema = False
     opt = PUBLIC
+    exception_handlers = DETOURS  # type: ignore[assignment]
 
     @get("/sign-in")
     async def sign_in_form(self) -> Template:
@@ -106,13 +113,13 @@ class PupilPages(Controller):
     @post("/sign-out")
     async def sign_out(self, request: Request[Any, Any, Any]) -> Redirect:
         request.clear_session()
-        return SIGN_IN
+        return _to_sign_in()
 
-    async def _context(self, request: Request[Any, Any, Any], db: AsyncSession) -> dict[str, Any] | None:
-        """What every signed-in pupil page shows, or None when nobody is signed in."""
+    async def _context(self, request: Request[Any, Any, Any], db: AsyncSession) -> dict[str, Any]:
+        """What every signed-in pupil page shows; a Detour to sign in when nobody is."""
         pupil = await _pupil(request, db)
         if pupil is None:
-            return None
+            raise Detour(_to_sign_in())
         round_ = await current_round(db)
         chosen, open_to_other = (
             ([], None) if round_ is None else await current_choices(db, round_=round_, pupil=pupil)
@@ -131,8 +138,6 @@ class PupilPages(Controller):
     @get("/")
     async def home(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         round_: Round | None = context["round"]
         options = (
             {}
@@ -148,8 +153,6 @@ class PupilPages(Controller):
     @get("/placements")
     async def browse(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         params = {key: value.strip() for key, value in request.query_params.items() if isinstance(value, str)}
         round_ = context["round"]
         eligible = (
@@ -174,8 +177,6 @@ class PupilPages(Controller):
         self, request: Request[Any, Any, Any], placement_id: FromPath[UUID], db_session: DbSession
     ) -> Template | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         round_ = context["round"]
         eligible = (
             [] if round_ is None else await choices_for(db_session, round_=round_, pupil=context["pupil"])
@@ -190,8 +191,6 @@ class PupilPages(Controller):
         self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
     ) -> Template | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         values = await form_values(request)
         chosen: list[UUID] = list(context["chosen"])
         open_to_other = bool(context["open_to_other"])
@@ -237,8 +236,6 @@ class PupilPages(Controller):
         self, request: Request[Any, Any, Any], db_session: DbSession
     ) -> Template | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         return review_form(context["pupil"], {}, FormErrors(), back="/pupil")
 
     @post("/review")
@@ -246,8 +243,6 @@ class PupilPages(Controller):
         self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
     ) -> Template | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         values = await form_values(request)
         try:
             await reviews.request_review(
@@ -271,8 +266,6 @@ class PupilPages(Controller):
         self, request: Request[Any, Any, Any], db_session: DbSession
     ) -> Response[str] | Redirect:
         context = await self._context(request, db_session)
-        if context is None:
-            return SIGN_IN
         result = context["result"]
         if result is None or result.placement is None or result.outcome.status != "Agreed":
             raise NotFoundException("There is no agreed placement to put in a calendar yet")
