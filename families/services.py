@@ -23,7 +23,7 @@ from placements.clock import now, today
 from placements.db import locked
 from placements.notifications.services import addresses_of, public_url, queue_email
 from schools import services as schools
-from schools.models import Pupil, School
+from schools.models import CONSENT_FROM_PARENT, Pupil, School
 from schools.queries import has_current_consent
 
 if TYPE_CHECKING:
@@ -100,12 +100,9 @@ async def email_link(
 async def email_links(db: AsyncSession, *, school_id: UUID, actor: User, ip_address: str | None) -> int:
     """Email a link to the parent of every pupil of the school with an email address who has not
     been asked (or whose last link ended) and has no consent; how many were sent."""
-    pupils = await db.scalars(queries.waiting(school_id, queries.TO_EMAIL))
-    sent = 0
-    for pupil in pupils:
-        await email_link(db, pupil=pupil, actor=actor, ip_address=ip_address)
-        sent += 1
-    return sent
+    return await _email_each(
+        db, school_id, queries.TO_EMAIL, actor=actor, ip_address=ip_address, reminder=False
+    )
 
 
 async def send_reminders(
@@ -119,12 +116,23 @@ async def send_reminders(
     """A fresh link to every parent whose emailed link is still unanswered (and was sent before
     `sent_before`, when given); how many were sent."""
     sent_earlier = () if sent_before is None else (queries.LIVE.created_at < sent_before,)
-    pupils = await db.scalars(queries.waiting(school_id, (*queries.TO_REMIND, *sent_earlier)))
-    sent = 0
+    reached = (*queries.TO_REMIND, *sent_earlier)
+    return await _email_each(db, school_id, reached, actor=actor, ip_address=ip_address, reminder=True)
+
+
+async def _email_each(
+    db: AsyncSession,
+    school_id: UUID,
+    reached: tuple[object, ...],
+    *,
+    actor: User | None,
+    ip_address: str | None,
+    reminder: bool,
+) -> int:
+    pupils = list(await db.scalars(queries.waiting(school_id, reached)))
     for pupil in pupils:
-        await email_link(db, pupil=pupil, actor=actor, ip_address=ip_address, reminder=True)
-        sent += 1
-    return sent
+        await email_link(db, pupil=pupil, actor=actor, ip_address=ip_address, reminder=reminder)
+    return len(pupils)
 
 
 async def print_letter(
@@ -229,7 +237,7 @@ async def answer(db: AsyncSession, *, link: ParentLink, data: ParentAnswer, ip_a
                 relationship=data.relationship,
                 given_on=today(),
                 text_version=VERSION,
-                source="parent",
+                source=CONSENT_FROM_PARENT,
                 shared_medical=data.shared_medical,
                 shared_access=data.shared_access,
                 shared_dietary=data.shared_dietary,
