@@ -113,7 +113,7 @@ async def test_upload_fix_import_and_record_consent(db, live_server, page, page_
     await expect(page.get_by_role("heading", level=1)).to_have_text("Ada Lovelace")
     await expect(page.get_by_text("Consent missing")).to_be_visible()
     await page_audit.settled()
-    await page.get_by_role("button", name="Record consent").click()
+    await page.get_by_role("button", name="Record a paper form").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text("Record parental consent")
     await page_audit.settled()
     given = today()
@@ -132,7 +132,7 @@ async def test_upload_fix_import_and_record_consent(db, live_server, page, page_
     await expect(page.get_by_text("Consent given")).to_be_visible()
     history = page.get_by_role("table", name="Consent records, newest first").locator("tbody tr")
     await expect(history.locator("td")).to_have_text(
-        ["Anne Lovelace (Mother)", given.strftime("%-d %B %Y"), "2026-1", "No"]
+        ["Anne Lovelace (Mother)", given.strftime("%-d %B %Y"), "Paper form", "2026-1", "No"]
     )
     await page_audit.settled()
 
