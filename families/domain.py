@@ -16,7 +16,7 @@ from families.code_pages import PupilCodePages
 from families.parent_pages import ParentPages
 from families.pupil_pages import PupilPages
 from families.request_pages import ConsentRequestPages
-from families.review_pages import ReviewPages
+from families.review_pages import ReviewPages, SchoolReviewPages
 from placements.accounts.models import Role, User
 from placements.domains import Domain
 
@@ -39,6 +39,7 @@ DOMAIN = Domain(
         ConsentRequestPages,
         PupilCodePages,
         ReviewPages,
+        SchoolReviewPages,
         ConsentRequestsApi,
     ),
     home=_home,

@@ -110,13 +110,15 @@ async def outcome_context(
     }
 
 
-def review_form(pupil: Pupil, values: dict[str, str], errors: FormErrors, *, back: str) -> Template:
-    """The form a parent or pupil asks for a review with; it posts to the page it is on."""
+def review_form(
+    pupil: Pupil, values: dict[str, str], errors: FormErrors, *, action: str, back: str
+) -> Template:
+    """The form a parent, pupil or school asks for a review with: it posts to `action`."""
     return render_form(
         "families/review_form.html",
         values=values,
         errors=errors,
         pupil=pupil,
-        action=back.rsplit("/", 1)[0] + "/review",
+        action=action,
         back=back,
     )

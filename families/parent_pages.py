@@ -200,7 +200,9 @@ class ParentPages(Controller):
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
         _, pupil, _ = await self._page(acting, request, db_session, secret)
-        return review_form(pupil, {}, FormErrors(), back=f"/parents/{secret}/consent")
+        return review_form(
+            pupil, {}, FormErrors(), action=f"/parents/{secret}/review", back=f"/parents/{secret}/consent"
+        )
 
     @post("/{secret:str}/review")
     async def ask_for_review(
@@ -221,7 +223,9 @@ class ParentPages(Controller):
         except Refusal as exc:
             errors = FormErrors()
             errors.add(exc.field or "reason", str(exc))
-            return review_form(pupil, values, errors, back=f"/parents/{secret}/consent")
+            return review_form(
+                pupil, values, errors, action=f"/parents/{secret}/review", back=f"/parents/{secret}/consent"
+            )
         return Redirect(path=f"/parents/{secret}/consent", status_code=303)
 
 

@@ -236,7 +236,7 @@ class PupilPages(Controller):
         self, request: Request[Any, Any, Any], db_session: DbSession
     ) -> Template | Redirect:
         context = await self._context(request, db_session)
-        return review_form(context["pupil"], {}, FormErrors(), back="/pupil")
+        return review_form(context["pupil"], {}, FormErrors(), action="/pupil/review", back="/pupil")
 
     @post("/review")
     async def ask_for_review(
@@ -257,7 +257,7 @@ class PupilPages(Controller):
         except Refusal as exc:
             errors = FormErrors()
             errors.add(exc.field or "reason", str(exc))
-            return review_form(context["pupil"], values, errors, back="/pupil")
+            return review_form(context["pupil"], values, errors, action="/pupil/review", back="/pupil")
         flash(request, "You have asked for a review. We will tell you the decision.", category="success")
         return Redirect(path="/pupil", status_code=303)
 

@@ -16,16 +16,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from families import reviews
 from families.models import ReviewRequest
-from families.outcomes import why
+from families.outcomes import review_form, why
 from matching.models import Outcome
-from placements.accounts.guards import COORDINATOR
+from placements.accounts.guards import COORDINATOR, STAFF
 from placements.db import DbSession
 from placements.refusals import Refusal
 from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from programme.models import Round
+from programme.queries import current_round
 from schools.models import Pupil, School
+from schools.queries import get_pupil
 
 
 async def _review(db: AsyncSession, review_id: UUID) -> dict[str, Any]:
@@ -102,3 +104,42 @@ class ReviewPages(Controller):
             return render_form("families/review.html", values=values, errors=errors, **context)
         flash(request, "Decision recorded: the family and the school are told", category="success")
         return Redirect(path="/reviews", status_code=303)
+
+
+class SchoolReviewPages(Controller):
+    """School staff ask for a review on a family's behalf (a parent without the link, say)."""
+
+    path = "/review-requests"
+    include_in_schema = False
+    opt = STAFF
+
+    @get("/{pupil_id:uuid}")
+    async def form(
+        self, request: Request[Any, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+    ) -> Template:
+        pupil = await get_pupil(db_session, user=request.user, pupil_id=pupil_id)
+        return review_form(pupil, {}, FormErrors(), action=f"/review-requests/{pupil.id}", back="/outcomes")
+
+    @post("/{pupil_id:uuid}")
+    async def ask(
+        self, acting: Acting, request: Request[Any, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+    ) -> Template | Redirect:
+        pupil = await get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
+        values = await form_values(request)
+        try:
+            await reviews.request_review(
+                db_session,
+                round_=await current_round(db_session),
+                pupil=pupil,
+                reason=values.get("reason", ""),
+                requested_by="school",
+                label=acting.user.email,
+                actor=acting.user,
+                ip_address=acting.ip_address,
+            )
+        except Refusal as exc:
+            errors = FormErrors()
+            errors.add(exc.field or "reason", str(exc))
+            return review_form(pupil, values, errors, action=f"/review-requests/{pupil.id}", back="/outcomes")
+        flash(request, "Review asked for: a programme coordinator will decide it", category="success")
+        return Redirect(path="/outcomes", status_code=303)

@@ -88,6 +88,7 @@ async def test_a_parent_reads_the_outcome_asks_for_a_review_and_hears_the_decisi
         page = await parent.page(f"{path}/consent")
         assert "The outcome for" in page.text and "Web team helper" in page.text
         assert "You got your second choice" in page.text and "Ask for a review" in page.text
+        assert f'action="{path}/review"' in (await parent.page(f"{path}/review")).text
         empty = await parent.submit(f"{path}/review", {"reason": "  "})
         assert empty.status_code == 400 and "Say why you would like the outcome reviewed" in empty.text
         asked = await parent.submit(f"{path}/review", {"reason": "The placement is two buses away."})
@@ -129,7 +130,7 @@ async def test_a_pupil_reads_an_unplaced_outcome_and_asks_for_a_review(client, a
         home = await phone.page("/pupil")
         assert "Your placement" in home.text and "Not placed" in home.text
         assert "every placement you could go to was already full" in home.text
-        assert (await phone.page("/pupil/review")).status_code == 200
+        assert 'action="/pupil/review"' in (await phone.page("/pupil/review")).text
         asked = await phone.submit("/pupil/review", {"reason": "I would travel further."})
         assert asked.status_code == 303
     await client.sign_in(coordinator)
@@ -201,3 +202,23 @@ async def test_a_pupil_downloads_an_agreed_placement_as_a_calendar(client, app, 
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.count("BEGIN:VEVENT") == 2
     assert "SUMMARY:Work placement: Web team helper (Ribble Data Ltd)" in body
     assert "LOCATION:1 Fishergate" in body
+
+
+async def test_the_school_asks_for_a_review_for_a_family(client, db, published):
+    _, staff, _, _, unplaced = published
+    await client.sign_in(staff)
+    outcome_id = await db.scalar(select(Outcome.id).where(Outcome.pupil_id == unplaced.id))
+    assert f"/review-requests/{unplaced.id}" in (await client.page(f"/outcomes/{outcome_id}")).text
+    form = await client.page(f"/review-requests/{unplaced.id}")
+    assert f'action="/review-requests/{unplaced.id}"' in form.text
+    asked = await client.submit(
+        f"/review-requests/{unplaced.id}", {"reason": "Her parent phoned: she can travel."}
+    )
+    assert asked.status_code == 303
+    await db.commit()  # see what the request wrote
+    review = await db.scalar(select(ReviewRequest))
+    assert (review.requested_by, review.pupil_id) == ("school", unplaced.id)
+    stranger = await make_user(db, Role.SCHOOL_STAFF)
+    await client.sign_in(stranger)
+    assert (await client.page(f"/review-requests/{unplaced.id}")).status_code == 404
+    assert (await client.submit(f"/review-requests/{unplaced.id}", {"reason": "x"})).status_code == 404
