@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from employers.models import JOINING, Employer, Placement
 from families.reviews import latest_request
-from matching.models import Outcome
+from matching.models import FollowUp, Outcome
+from matching.offers.follow_up import refusal
 from placements.web.forms import FormErrors, render_form
 from programme.models import Stage
 
@@ -37,6 +38,12 @@ class FamilyOutcome:
     placement: Placement | None
     employer_name: str | None
     why: str
+    follow_up: FollowUp | None = None
+
+    @property
+    def started(self) -> bool:
+        """The placement is agreed and has begun: the pupil can reflect on it."""
+        return refusal(self.outcome, self.placement) is None
 
     @property
     def joining(self) -> list[tuple[str, str]]:
@@ -92,7 +99,8 @@ async def outcome_of(db: AsyncSession, *, round_: Round | None, pupil: Pupil) ->
         return None
     placement = await db.get(Placement, outcome.placement_id) if outcome.placement_id else None
     employer = await db.get(Employer, placement.employer_id) if placement else None
-    return FamilyOutcome(outcome, placement, employer.name if employer else None, why(outcome))
+    follow_up = await db.scalar(select(FollowUp).where(FollowUp.outcome_id == outcome.id))
+    return FamilyOutcome(outcome, placement, employer.name if employer else None, why(outcome), follow_up)
 
 
 async def outcome_context(

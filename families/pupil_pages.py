@@ -21,6 +21,7 @@ from families.detours import DETOURS, Detour
 from families.keys import KeyUnusable
 from families.outcomes import outcome_context, review_form
 from matching.choices.services import Choice, choices_for, closed_reason, current_choices
+from matching.offers.follow_up import write_reflection
 from placements.accounts.auth import ROTATE
 from placements.accounts.guards import PUBLIC
 from placements.accounts.limits import TooMany
@@ -271,3 +272,27 @@ class PupilPages(Controller):
             raise NotFoundException("There is no agreed placement to put in a calendar yet")
         calendar = placement_calendar(result.placement, result.employer_name or "", made_at=now())
         return attachment(calendar, "work-placement.ics")
+
+    @post("/reflection")
+    async def reflect(
+        self, acting: Acting, request: Request[Any, Any, Any], db_session: DbSession
+    ) -> Redirect:
+        context = await self._context(request, db_session)
+        result = context["result"]
+        if result is None:
+            raise NotFoundException("There is no placement to reflect on yet")
+        values = await form_values(request)
+        try:
+            await write_reflection(
+                db_session,
+                outcome=result.outcome,
+                reflection=values.get("reflection", ""),
+                actor_label=pupil_services.PUPIL,
+                ip_address=acting.ip_address,
+            )
+        except Refusal as exc:
+            # A redirect commits the request's transaction: writing a reflection refuses before it writes.
+            flash(request, str(exc), category="error")
+            return Redirect(path="/pupil", status_code=303)
+        flash(request, "Your reflection is saved", category="success")
+        return Redirect(path="/pupil", status_code=303)

@@ -197,6 +197,29 @@ async def record_completion(
     return follow_up
 
 
+async def write_reflection(
+    db: AsyncSession, *, outcome: Outcome, reflection: str, actor_label: str, ip_address: str | None
+) -> FollowUp:
+    """The pupil's own reflection on their placement, once it has started (the school can still
+    record one with the completion)."""
+    await _open_placement(db, outcome)
+    text = _text(reflection, name="reflection", field="reflection")
+    if not text:
+        raise MatchingError("Write your reflection first", field="reflection")
+    follow_up = await _follow_up(db, outcome)
+    follow_up.reflection = text
+    await record(
+        db,
+        actor=None,
+        actor_label=actor_label,
+        action="reflection_written",
+        record_type="outcome",
+        record_id=outcome.id,
+        ip_address=ip_address,
+    )
+    return follow_up
+
+
 # --- Reading it back ---
 
 

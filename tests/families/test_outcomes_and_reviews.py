@@ -12,9 +12,10 @@ from employers.models import Placement
 from families import pupil_services
 from families.models import ReviewRequest
 from families.outcomes import why
-from matching.models import MatchRun, Outcome, Reply
+from matching.models import FollowUp, MatchRun, Outcome, Reply
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
+from placements.clock import today
 from placements.notifications.models import OutboxMessage
 from programme.models import Stage
 from tests.support import (
@@ -26,6 +27,7 @@ from tests.support import (
     make_pupil,
     make_round,
     make_user,
+    run_queued_jobs,
     second_browser,
 )
 
@@ -215,6 +217,7 @@ async def test_the_school_asks_for_a_review_for_a_family(client, db, published):
         f"/review-requests/{unplaced.id}", {"reason": "Her parent phoned: she can travel."}
     )
     assert asked.status_code == 303
+    await run_queued_jobs()  # the coordinators' emails are sent before the test writes again
     await db.commit()  # see what the request wrote
     review = await db.scalar(select(ReviewRequest))
     assert (review.requested_by, review.pupil_id) == ("school", unplaced.id)
@@ -222,3 +225,32 @@ async def test_the_school_asks_for_a_review_for_a_family(client, db, published):
     await client.sign_in(stranger)
     assert (await client.page(f"/review-requests/{unplaced.id}")).status_code == 404
     assert (await client.submit(f"/review-requests/{unplaced.id}", {"reason": "x"})).status_code == 404
+
+
+async def test_once_the_placement_has_begun_the_pupil_reflects_and_reads_the_hosts_feedback(
+    client, app, db, published
+):
+    round_, staff, _, placed, _ = published
+    year, week, _ = today().isocalendar()
+    await db.execute(update(Placement).values(weeks=[f"{year}-W{week:02d}"]))
+    await db.execute(update(Outcome).values(employer_reply=Reply.YES, school_reply=Reply.YES))
+    outcome_id = await db.scalar(select(Outcome.id).where(Outcome.pupil_id == placed.id))
+    db.add(FollowUp(outcome_id=outcome_id, employer_feedback="Curious and kind to customers."))
+    code = await pupil_services.issue_code(db, pupil=placed, round_=round_, actor=staff, ip_address=None)
+    await db.commit()
+    async with second_browser(app) as phone:
+        await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
+        home = await phone.page("/pupil")
+        assert "What your host said" in home.text and "Curious and kind to customers." in home.text
+        empty = await phone.submit("/pupil/reflection", {"reflection": " "})
+        assert "Write your reflection first" in (await phone.page(empty.headers["location"])).text
+        saved = await phone.submit("/pupil/reflection", {"reflection": "I fixed a bug in a real website."})
+        assert saved.status_code == 303
+        assert "I fixed a bug in a real website." in (await phone.page("/pupil")).text
+    await db.commit()
+    follow_up = await db.scalar(select(FollowUp).where(FollowUp.outcome_id == outcome_id))
+    assert follow_up.reflection == "I fixed a bug in a real website."
+    labels = set(
+        await db.scalars(select(AuditEntry.actor_label).where(AuditEntry.action == "reflection_written"))
+    )
+    assert labels == {"pupil (sign-in code)"}

@@ -19,7 +19,7 @@ PUBLIC_PATHS = re.compile(
     # A parent has no account: the link's secret and the child's date of birth stand in for one.
     r"|parents(/\{secret:str\}(/consent|/withdraw|/review)?)?"
     # A pupil signs in with the school's code and their date of birth, not an account.
-    r"|pupil(/sign-in|/sign-out|/placements(/\{placement_id:uuid\})?|/choices|/review|/calendar\.ics)?)$"
+    r"|pupil(/sign-in|/sign-out|/placements(/\{placement_id:uuid\})?|/choices|/review|/reflection|/calendar\.ics)?)$"
 )
 
 
