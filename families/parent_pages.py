@@ -134,6 +134,8 @@ class ParentPages(Controller):
         link = await self._link(acting, db, secret)
         if not _confirmed(request, link):
             raise Detour(Redirect(path=f"/parents/{secret}", status_code=303))
+        if request.method == "GET":  # every page a parent sees is audited; answers audit themselves
+            await services.audit(db, link, "parent_page_viewed", acting.ip_address, path=request.url.path)
         pupil = await db.get_one(Pupil, link.pupil_id)
         round_ = await current_round(db)
         context = {
@@ -154,8 +156,7 @@ class ParentPages(Controller):
     async def consent_page(
         self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
     ) -> Template | Redirect:
-        link, _, context = await self._page(acting, request, db_session, secret)
-        await services.audit(db_session, link, "parent_consent_viewed", acting.ip_address)
+        _, _, context = await self._page(acting, request, db_session, secret)
         return render_form("families/consent.html", values={}, errors=FormErrors(), **context)
 
     @post("/{secret:str}/consent")

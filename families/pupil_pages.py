@@ -25,6 +25,7 @@ from matching.offers.follow_up import write_reflection
 from placements.accounts.auth import ROTATE
 from placements.accounts.guards import PUBLIC
 from placements.accounts.limits import TooMany
+from placements.audit.services import record
 from placements.clock import now
 from placements.db import DbSession
 from placements.refusals import Refusal
@@ -121,6 +122,17 @@ class PupilPages(Controller):
         pupil = await _pupil(request, db)
         if pupil is None:
             raise Detour(_to_sign_in())
+        if request.method == "GET":  # every page a pupil sees is audited; changes audit themselves
+            await record(
+                db,
+                actor=None,
+                actor_label=pupil_services.PUPIL,
+                action="pupil_page_viewed",
+                record_type="pupil",
+                record_id=pupil.id,
+                ip_address=request.client.host if request.client else None,
+                path=request.url.path,
+            )
         round_ = await current_round(db)
         chosen, open_to_other = (
             ([], None) if round_ is None else await current_choices(db, round_=round_, pupil=pupil)

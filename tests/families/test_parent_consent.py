@@ -110,10 +110,10 @@ async def test_a_parent_consents_from_the_emailed_link_and_the_school_hears_of_i
         "parent_link_issued",
         "family_key_wrong_birth_date",
         "parent_link_opened",
-        "parent_consent_viewed",
+        "parent_page_viewed",
         "consent_recorded",
         "parent_answered",
-        "parent_consent_viewed",
+        "parent_page_viewed",
     ]
 
 

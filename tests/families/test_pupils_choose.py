@@ -107,6 +107,8 @@ async def test_a_pupil_signs_in_finds_shortlists_and_ranks_placements(client, ap
     assert entry.open_to_other is True and entry.entered_by_id is None
     labels = set(await db.scalars(select(AuditEntry.actor_label).where(AuditEntry.action == "choices_saved")))
     assert labels == {"pupil (sign-in code)"}
+    viewed = list(await db.scalars(select(AuditEntry.detail).where(AuditEntry.action == "pupil_page_viewed")))
+    assert {"/pupil", "/pupil/placements", f"/pupil/placements/{near.id}"} <= {d["path"] for d in viewed}
     # The school sees (and may change) what the pupil chose.
     assert "Data detective" in (await client.page(f"/choices/{pupil.id}")).text
 
