@@ -142,8 +142,8 @@ class Model:
 
     def run(self, *, primal: bool) -> Solution | None:
         """The optimum (row duals <= 0, as HiGHS gives them for a minimisation), or None
-        when HiGHS finds none. `primal` asks for the primal simplex from a warm basis
-        that is optimal but for a few new columns."""
+        when HiGHS finds none. `primal` asks for the primal simplex from a warm basis,
+        which new columns at zero leave feasible (see `optimal` for when it pays)."""
         if not self.ok:
             return None
         strategy = PRIMAL_SIMPLEX if primal and self.warm else DUAL_SIMPLEX

@@ -26,16 +26,22 @@ are worth an edge) and solve a restricted problem, then price the edges left out
    pupil whose dual is at least its gain from any unlisted placement can gain nothing
    (placement duals are >= 0); each other pupil's few cheapest unlisted placements are
    read from its class's order of placements by dual, and from the k-d tree only where
-   its travel limit binds. Those of negative reduced cost (at most a few per unit of a
-   placement's room, so that crowds of interchangeable unplaced pupils do not flood the
-   LP) join the restricted problem, only the components they touch are solved again,
-   and we repeat.
+   its travel limit binds; after the first round, a pupil that had nothing to gain
+   last round, or all of whose gains joined, and whose dual has not fallen since, is
+   priced only among the placements whose duals fell. Those of negative reduced cost
+   (at most a few per unit of a placement's room, so that crowds of interchangeable
+   unplaced pupils do not flood the LP) join the restricted problem, only the
+   components they touch are solved again, and we repeat.
    When no reduced cost is negative, the certificate of the restricted problem holds for
    the full graph: the assignment is optimal;
 6. when very few pupils gain columns in a round, `repair` re-optimises by shortest paths
    from the certified duals instead of solving their components' LP again (in big
    instances one component holds nearly everything), and the certificate checks its
    answer too.
+
+The simplex runs from a warm basis the primal way when few columns are new, or when the
+LP is so dual degenerate that the dual simplex stalls (see PRIMAL_FRESH_SHARE and
+PRIMAL_TIED_SHARE), and the dual way otherwise.
 """
 
 from __future__ import annotations
@@ -52,13 +58,16 @@ from matching.solver import lp
 from matching.solver.assignment import solve_small
 from matching.solver.eligibility import Graph
 from matching.solver.instance import Instance
-from matching.solver.pricing import UnlistedPricing
+from matching.solver.pricing import GroupPrice, UnlistedPricing
 from matching.solver.repair import repair
 from matching.solver.rooms import Rooms, lookup
 
 TOLERANCE = 1e-6
 # Unlisted edges joining per pupil per round: few keep the LPs small, more save rounds.
-EDGES_PER_ROUND = 16
+# Every new edge is one more column the next simplex run has to price in, and the rounds
+# that fewer edges add cost less than bigger re-solves (10,000 pupils, 4 against 16:
+# the dense family's merged LP 0.3 s against 0.8 s, at most two more rounds in any family).
+EDGES_PER_ROUND = 4
 # ... and per placement, at most PER_ROOM per unit of room plus PER_PLACEMENT_EXTRA: a
 # crowd of unplaced pupils who all want the same free places adds few columns per place.
 PER_ROOM = 4
@@ -75,8 +84,15 @@ REPAIR_PUPILS = 20
 # A basis lacking only this share of new columns is optimal but for them: the primal
 # simplex pivots them in (benchmark generator: 53 new of 370,000, 158 pivots against the
 # dual's 18,600; 5,300 new of 220,000, 1.1 s against 1.5 s); with many new ones the
-# dual simplex does far better (34,000 new of 370,000: 1.5 s against 45 s).
+# dual simplex mostly does better (towns family, 10,000 pupils: 9,000 new of 33,000,
+# 0.10 s against 0.30 s).
 PRIMAL_FRESH_SHARE = 0.03
+# ... and so does the primal simplex whatever the share, when at least this share of the
+# edges cost their pupil the same as another of its edges (a pupil's unlisted placements
+# all cost the same): so dual degenerate an LP takes the dual simplex many more pivots
+# (handful family, 10,000 pupils, 79% tied: 11,000 pivots against 600 for 5% new
+# columns, 0.37 s against 0.07 s; 43% new, 0.66 s against 0.35 s).
+PRIMAL_TIED_SHARE = 0.5
 
 
 class SolverError(RuntimeError):
@@ -260,13 +276,17 @@ class _Restricted:
         # Rows named across LPs: pupils, then placements, then group keys.
         n, m = self.n, room.size
         row_id = np.concatenate([pupils, n + places, n + m + g_keys])
-        primal = (~self.seen[idx]).sum() < PRIMAL_FRESH_SHARE * idx.size
+        primal = self._primal_pays(idx)
         model = self._grown(idx, row_id, rows, cols, b) if self.growing else None
         if model is None:
             a = sp.csc_matrix((np.ones(rows.size), (rows, cols)), shape=(row_id.size, idx.size))
-            row_status = np.concatenate(
-                [self.pupil_status[pupils], self.place_status[places], self.group_status[g_first]]
-            )
+            # A group row's status is kept on the edges of the LP it was a row of, and its
+            # other edges (new ones, a settled pupil's) know none: taking theirs would make
+            # the slack of a row at its bound basic beside the column basic for it, and the
+            # basis singular, which HiGHS mends by moving off the point it stands for.
+            group_status = np.full(n_g, lp.UNKNOWN, dtype=np.int8)
+            np.maximum.at(group_status, g_row_of, self.group_status[g_edges])
+            row_status = np.concatenate([self.pupil_status[pupils], self.place_status[places], group_status])
             row_status[row_status == lp.UNKNOWN] = lp.BASIC
             model = lp.Model(
                 self.gain[idx].astype(np.float64),
@@ -278,6 +298,12 @@ class _Restricted:
             )
         running = pool.submit(model.run, primal=primal)
         return lambda: self._finish_lp(idx, model, running.result(), row_id, pupils, places, g_row)
+
+    def _primal_pays(self, idx: np.ndarray) -> bool:
+        """Whether the LP of edges idx, from the basis its edges last had, is for the primal
+        simplex rather than the dual (see PRIMAL_FRESH_SHARE and PRIMAL_TIED_SHARE)."""
+        few_fresh = (~self.seen[idx]).sum() < PRIMAL_FRESH_SHARE * idx.size
+        return bool(few_fresh or _tied_share(self.p[idx], self.gain[idx]) >= PRIMAL_TIED_SHARE)
 
     def _finish_lp(
         self,
@@ -392,9 +418,28 @@ class _Restricted:
         self.z[:] = 0
 
     def group_dual(self, key: np.ndarray) -> np.ndarray:
+        return self.group_prices()(key)
+
+    def group_prices(self) -> GroupPrice:
+        """The group duals as they stand, as a function of group keys: pricing asks for
+        them band after band, and each answer from scratch sorts every edge's key."""
+        keys, duals = self.group_table()
+        return lambda key: lookup(keys, duals, key, 0)
+
+    def group_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The keys of the groups whose dual is above 0, sorted, and those duals."""
         has = self.zg > 0
         keys, first = np.unique(self.key[has], return_index=True)
-        return lookup(keys, self.zg[has][first], key, 0)
+        return keys, self.zg[has][first]
+
+
+def _tied_share(p: np.ndarray, gain: np.ndarray) -> float:
+    """The share of edges that cost their pupil the same as another, earlier one of its
+    edges."""
+    order = np.lexsort((gain, p))
+    p, gain = p[order], gain[order]
+    tied = (p[1:] == p[:-1]) & (gain[1:] == gain[:-1])
+    return float(tied.sum()) / max(p.size, 1)
 
 
 def _scramble(p: np.ndarray, q: np.ndarray) -> np.ndarray:
@@ -414,20 +459,62 @@ def _few_per_placement(p: np.ndarray, q: np.ndarray, reduced: np.ndarray, rooms:
     return np.sort(by_place[(np.arange(by_place.size) - first_q) < limit])
 
 
-def _violated_unlisted(
-    restricted: _Restricted, unlisted: UnlistedPricing, may_want: np.ndarray, unlisted_gain: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """The unlisted edges to join the restricted problem: of negative reduced cost, the
-    most negative few per pupil and per placement."""
-    # Placement and group duals are >= 0, so a pupil gains nothing from any unlisted
-    # placement unless its dual is below its gain: only those pupils are priced.
-    pupils = np.flatnonzero(may_want & (restricted.y < -unlisted_gain))
-    below = -unlisted_gain - restricted.y
-    up, uq, price = unlisted.cheapest(pupils, restricted.z, EDGES_PER_ROUND, restricted.group_dual, below)
-    reduced = unlisted_gain[up] + restricted.y[up] + price
-    neg = reduced < 0
-    take = _few_per_placement(up[neg], uq[neg], reduced[neg], restricted.rooms)
-    return up[neg][take], uq[neg][take]
+class _UnlistedRounds:
+    """Prices the unlisted edges round after round.
+
+    A pupil gains from an unlisted placement whose price (its dual, plus its group's where
+    a school cap binds) is below the pupil's bound: what an unlisted placement saves over
+    leaving the pupil unassigned, less the pupil's dual. A pupil all of whose placements
+    priced below its bound last round joined the restricted problem (so are priced at it
+    or above now), or that had none, and whose bound has not risen since, can only gain
+    now from a placement whose price fell: it is priced among those alone. In the later
+    rounds few duals move, and most pupils still wanting are those with no room near
+    them, whom pricing in full would ask the k-d tree about round after round."""
+
+    def __init__(self, unlisted: UnlistedPricing, may_want: np.ndarray, unlisted_gain: np.ndarray) -> None:
+        self.unlisted = unlisted
+        self.may_want = may_want
+        self.unlisted_gain = unlisted_gain
+        # Last round's bounds and prices, and the pupils that may have had more placements
+        # priced below their bound than joined (before the first round, all are priced).
+        self.below: np.ndarray | None = None
+        self.z = np.zeros(0, dtype=np.int64)
+        self.groups = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+        self.unsure = np.zeros(may_want.size, dtype=bool)
+
+    def violated(self, restricted: _Restricted) -> tuple[np.ndarray, np.ndarray]:
+        """The unlisted edges to join the restricted problem: of negative reduced cost, the
+        most negative few per pupil and per placement."""
+        below = -self.unlisted_gain - restricted.y
+        # Placement and group duals are >= 0: a pupil whose bound is not above 0 gains nothing.
+        wanting = self.may_want & (below > 0)
+        changed = wanting if self.below is None else wanting & (self.unsure | (below > self.below))
+        groups = restricted.group_table()
+        price = restricted.group_prices()
+        cheapest = self.unlisted.cheapest
+        parts = [cheapest(np.flatnonzero(changed), restricted.z, EDGES_PER_ROUND, price, below)]
+        if self.below is not None:
+            steady = np.flatnonzero(wanting & ~changed)
+            fallen = self._fallen(restricted.z, groups)
+            parts.append(cheapest(steady, restricted.z, EDGES_PER_ROUND, price, below, among=fallen))
+        up, uq, prices = (np.concatenate(x) for x in zip(*parts, strict=True))
+        reduced = self.unlisted_gain[up] + restricted.y[up] + prices
+        take = _few_per_placement(up, uq, reduced, restricted.rooms)
+        left_out = np.ones(up.size, dtype=bool)
+        left_out[take] = False
+        self.below, self.z, self.groups = below, restricted.z.copy(), groups
+        # A pupil given k placements may have had more below its bound.
+        self.unsure = np.bincount(up, minlength=below.size) >= EDGES_PER_ROUND
+        self.unsure[up[left_out]] = True
+        return up[take], uq[take]
+
+    def _fallen(self, z: np.ndarray, groups: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        """The placements priced lower than last round, for some school or for all."""
+        fallen = z < self.z
+        keys, duals = self.groups
+        fell = lookup(*groups, keys, 0) < duals
+        fallen[keys[fell] // self.unlisted.rooms.n_schools] = True
+        return fallen
 
 
 class _Waiting:
@@ -483,6 +570,7 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
     dirty = restricted.add(*waiting.first())
     may_want_unlisted = free & inst.pupil_open & (unlisted_gain < 0)
     unlisted = UnlistedPricing(inst, rooms) if may_want_unlisted.any() else None
+    rounds = None if unlisted is None else _UnlistedRounds(unlisted, may_want_unlisted, unlisted_gain)
     while True:
         if dirty.size:
             mask = np.zeros(restricted.p.size, dtype=bool)
@@ -490,8 +578,8 @@ def solve_optimal(inst: Instance, graph: Graph) -> tuple[np.ndarray, np.ndarray]
             restricted.solve(mask)
         lp_, lq, lgain = waiting.violated(restricted)
         up, uq = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if unlisted is not None:
-            up, uq = _violated_unlisted(restricted, unlisted, may_want_unlisted, unlisted_gain)
+        if rounds is not None:
+            up, uq = rounds.violated(restricted)
         up, uq, gain = (
             np.concatenate([lp_, up]),
             np.concatenate([lq, uq]),

@@ -84,22 +84,24 @@ class UnlistedPricing:
         k: int,
         group_price: GroupPrice = _no_group_price,
         below: np.ndarray | None = None,
+        among: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(pupil, placement, price) of the k cheapest eligible unlisted placements of each of
         the pupils (open ones only), sorted by pupil then price; with `below` (per pupil),
-        only those priced below it. Ties among equal prices are taken in an order that
-        differs from pupil to pupil."""
+        only those priced below it; with `among` (per placement), only those placements.
+        Ties among equal prices are taken in an order that differs from pupil to pupil."""
         pupils = np.unique(pupils[self.inst.pupil_open[pupils]])
         limit = np.full(self.inst.n_pupils, np.iinfo(np.int64).max, dtype=np.int64)
         if below is not None:
             limit[:] = below
+        usable = self.usable if among is None else self.usable & among
         if not self.by_class:
-            parts = [self._by_band(pupils, np.flatnonzero(self.usable), z, k, group_price, limit)]
+            parts = [self._by_band(pupils, np.flatnonzero(usable), z, k, group_price, limit)]
         else:
-            spatial = np.flatnonzero(self.usable & self.spatial)
+            spatial = np.flatnonzero(usable & self.spatial)
             parts = [
                 self._by_band(pupils[self.limited[pupils]], spatial, z, k, group_price, limit),
-                self._by_class(pupils, z, k, group_price),
+                self._by_class(pupils, usable, z, k, group_price),
             ]
         p, q, price = (np.concatenate(x) for x in zip(*parts, strict=True))
         wanted = price < limit[p]
@@ -116,24 +118,24 @@ class UnlistedPricing:
         p, q, key = p[ok], q[ok], key[ok]
         return p, q, z[q] + np.where(key >= 0, group_price(key), 0)
 
-    def _class_order(self, c: int, z: np.ndarray) -> np.ndarray:
-        """The placements class c may take without the k-d tree, by price."""
+    def _class_order(self, c: int, usable: np.ndarray, z: np.ndarray) -> np.ndarray:
+        """The usable placements class c may take without the k-d tree, by price."""
         ptype, limited = divmod(c, 2)
         src = self.source
-        may = self.usable & src.compatible[ptype][src.q_type]
+        may = usable & src.compatible[ptype][src.q_type]
         if limited:
             may &= ~self.spatial
         places = np.flatnonzero(may)
         return places[np.lexsort((_spread(places), z[places]))]
 
     def _by_class(
-        self, pupils: np.ndarray, z: np.ndarray, k: int, group_price: GroupPrice
+        self, pupils: np.ndarray, usable: np.ndarray, z: np.ndarray, k: int, group_price: GroupPrice
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         m = max(self.inst.n_placements, 1)
         parts, doubtful = [], []
         for c in np.unique(self.pupil_class[pupils]).tolist():
             members = pupils[self.pupil_class[pupils] == c]
-            order = self._class_order(c, z)
+            order = self._class_order(c, usable, z)
             if order.size == 0:
                 continue
             prices = z[order]
@@ -160,7 +162,7 @@ class UnlistedPricing:
         if unsure.size:
             # Caps binding on many of a pupil's cheapest placements: priced pair by pair.
             p, q = self.source.for_pupils(unsure)
-            plain = ~(self.limited[p] & self.spatial[q])
+            plain = ~(self.limited[p] & self.spatial[q]) & usable[q]
             parts.append(self._price(p[plain], q[plain], z, group_price))
         if not parts:
             return (np.zeros(0, dtype=np.int64),) * 3

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 FORMAT = "placements-result/1"
@@ -23,7 +23,9 @@ class Result:
     solver: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, **asdict(self)}
+        """The document, sharing this result's lists and dicts (asdict would copy every
+        one of them, pupil by pupil: most of the time it takes to write a big result)."""
+        return {"format": FORMAT, **{f.name: getattr(self, f.name) for f in fields(self)}}
 
 
 def result_to_json(result: Result) -> bytes:

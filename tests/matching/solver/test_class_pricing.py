@@ -1,7 +1,8 @@
 """Unlisted placements priced by compatibility class against the same prices pair by pair:
 on random instances mixing every attribute (year groups, weeks, coordinates, travel limits,
 remote placements, school caps, fixed and forbidden pairs), each pupil's k cheapest come
-out at the prices a plain scan of every pair, written from the spec, finds."""
+out at the prices a plain scan of every pair, written from the spec, finds; also when only
+some placements are asked about."""
 
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 def pair_by_pair(
-    inst: dict[str, Any], z: dict[str, int], group: dict[tuple[str, str], int]
+    inst: dict[str, Any], z: dict[str, int], group: dict[tuple[str, str], int], among: Any
 ) -> dict[str, list[int]]:
-    """Every open, free pupil's prices of eligible unlisted placements with room, sorted."""
+    """Every open, free pupil's prices of eligible unlisted placements with room (among
+    those given, if any), sorted."""
     fixed = fixed_map(inst)
     school = {p["id"]: p["school"] for p in inst["pupils"]}
     load: dict[str, int] = {}
@@ -41,6 +43,8 @@ def pair_by_pair(
         for q in inst["placements"]:
             if q["id"] in p["preferences"] or reason(inst, p, q) is not None:
                 continue
+            if among is not None and q["id"] not in among:
+                continue
             cap = school_cap(inst, q)
             if q["capacity"] - load.get(q["id"], 0) <= 0:
                 continue
@@ -53,7 +57,9 @@ def pair_by_pair(
 
 
 @st.composite
-def priced(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int, Any]:
+def priced(
+    draw: st.DrawFn,
+) -> tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int, Any, Any]:
     inst = draw(instances(max_pupils=7, max_placements=6))
     # Few distinct prices, so that ties (as among free places) are common.
     z = {q["id"]: draw(st.sampled_from([0, 0, 1, 3, 5])) for q in inst["placements"]}
@@ -61,11 +67,13 @@ def priced(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, int], dict[tuple[
     group = {(s, q["id"]): draw(st.sampled_from([0, 0, 2, 4])) for s in schools for q in inst["placements"]}
     # Only pairs priced below a pupil's bound wanted, or all.
     below = draw(st.none() | st.fixed_dictionaries({p["id"]: st.integers(0, 8) for p in inst["pupils"]}))
-    return inst, z, group, draw(st.integers(1, 4)), below
+    # Only some placements asked about, or all.
+    among = draw(st.none() | st.sets(st.sampled_from([q["id"] for q in inst["placements"]])))
+    return inst, z, group, draw(st.integers(1, 4)), below, among
 
 
 def class_priced(
-    inst: dict[str, Any], z: dict[str, int], group: dict[tuple[str, str], int], k: int, below: Any
+    inst: dict[str, Any], z: dict[str, int], group: dict[tuple[str, str], int], k: int, below: Any, among: Any
 ) -> dict[str, list[int]]:
     loaded = load_instance(json.dumps(inst).encode())
     rooms = Rooms(loaded)
@@ -84,7 +92,10 @@ def class_priced(
     free = np.ones(loaded.n_pupils, dtype=bool)
     free[loaded.fixed_pupil] = False
     bound = None if below is None else np.array([below[pid] for pid in loaded.pupil_ids], dtype=np.int64)
-    p, q, price = UnlistedPricing(loaded, rooms).cheapest(np.flatnonzero(free), zq, k, group_price, bound)
+    asked = None if among is None else np.array([qid in among for qid in loaded.placement_ids])
+    p, q, price = UnlistedPricing(loaded, rooms).cheapest(
+        np.flatnonzero(free), zq, k, group_price, bound, among=asked
+    )
     assert np.array_equal(
         price,
         zq[q]
@@ -107,14 +118,14 @@ def class_priced(
     return out
 
 
-def check(case: tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int, Any]) -> None:
-    inst, z, group, k, below = case
+def check(case: tuple[dict[str, Any], dict[str, int], dict[tuple[str, str], int], int, Any, Any]) -> None:
+    inst, z, group, k, below, among = case
     expected = {}
-    for pid, prices in pair_by_pair(inst, z, group).items():
+    for pid, prices in pair_by_pair(inst, z, group, among).items():
         wanted = [x for x in prices if below is None or x < below[pid]][:k]
         if wanted:
             expected[pid] = wanted
-    assert class_priced(inst, z, group, k, below) == expected
+    assert class_priced(inst, z, group, k, below, among) == expected
 
 
 @SETTINGS

@@ -107,6 +107,21 @@ def test_lp_path_without_repair_matches_brute_force(inst: dict[str, Any]) -> Non
     assert result["objective"] == brute_force_optimum(inst)
 
 
+@SETTINGS
+@given(instances(max_pupils=8, max_placements=4))
+def test_lp_path_one_edge_a_round_matches_brute_force(inst: dict[str, Any]) -> None:
+    """One unlisted edge per pupil and per placement a round: many rounds, in which most
+    pupils are priced only among the placements whose price fell."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(assignment_module, "MAX_PUPILS", -1)
+        m.setattr(optimal_module, "EDGES_PER_ROUND", 1)
+        m.setattr(optimal_module, "PER_ROOM", 0)
+        m.setattr(optimal_module, "PER_PLACEMENT_EXTRA", 1)
+        result = solve(inst)
+    check_result(inst, result)
+    assert result["objective"] == brute_force_optimum(inst)
+
+
 def test_repair_takes_over_the_last_round(monkeypatch: pytest.MonkeyPatch) -> None:
     """S2 loses P1 to S1 (who is worth more) in the listed round, then gets P2 unlisted:
     the repair, not a second LP, moves it there."""

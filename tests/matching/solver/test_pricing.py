@@ -8,12 +8,15 @@ import json
 from typing import Any
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from matching.solver import load_instance, lp
+from benchmarks.families import family
+from benchmarks.generate import to_bytes
+from matching.solver import assign_pupils, assignment, load_instance, lp
 from matching.solver.eligibility import UnlistedEdges
 
 from .strategies import instances
@@ -123,3 +126,25 @@ def test_lp_grown_by_columns_and_rows_finds_the_optimum(seed: int, primal: bool)
     assert grown is not None and np.isclose(cost @ grown.x, best)
     assert np.isclose(np.r_[np.ones(n_pupils), room] @ grown.row_dual, best)
     assert int((grown.col_status == lp.BASIC).sum() + (grown.row_status == lp.BASIC).sum()) == whole.shape[0]
+
+
+def test_merged_lp_starts_from_the_bases_of_its_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When pricing merges components, their LP starts from the bases the parts ended
+    with: one basic variable per row already, group rows included, so that none has to be
+    guessed away (a wrong guess leaves the basis singular, and HiGHS's mend moves the
+    start off the point the parts ended at)."""
+    counts: list[tuple[int, int]] = []
+    build = lp.Model.__init__
+
+    def spy(self: lp.Model, *args: Any) -> None:
+        _, _, _, col_status, row_status, _ = args
+        if (col_status == lp.BASIC).any():
+            basic = int((col_status == lp.BASIC).sum() + (row_status == lp.BASIC).sum())
+            counts.append((basic, row_status.size))
+        build(self, *args)
+
+    monkeypatch.setattr(assignment, "MAX_PUPILS", -1)
+    monkeypatch.setattr(lp.Model, "__init__", spy)
+    assign_pupils(load_instance(to_bytes(family("dense", 2000, 400, seed=1))))
+    assert counts
+    assert all(basic == rows for basic, rows in counts)

@@ -17,6 +17,7 @@ from matching.solver import (
     eligibility,
     load_instance,
     optimal,
+    pricing,
     result_to_json,
     solve_bytes,
 )
@@ -157,3 +158,29 @@ def test_optimal_2000_against_milp(
     assert result["objective"] == optimum
     if max_pupils < 0:
         assert outcomes and all(outcomes) == repairs
+
+
+def test_optimal_2000_one_edge_a_round_against_milp(
+    instance_2000: tuple[dict[str, Any], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unlisted edge per pupil and per placement a round: many rounds, in which most
+    pupils are priced only among the placements whose price fell, and some gain there."""
+    inst, optimum = instance_2000
+    found_among: list[int] = []
+    cheapest = pricing.UnlistedPricing.cheapest
+
+    def spy(self: pricing.UnlistedPricing, *args: Any, **kwargs: Any) -> Any:
+        got = cheapest(self, *args, **kwargs)
+        if kwargs.get("among") is not None:
+            found_among.append(got[0].size)
+        return got
+
+    monkeypatch.setattr(assignment, "MAX_PUPILS", -1)
+    monkeypatch.setattr(optimal, "EDGES_PER_ROUND", 1)
+    monkeypatch.setattr(optimal, "PER_ROOM", 0)
+    monkeypatch.setattr(optimal, "PER_PLACEMENT_EXTRA", 1)
+    monkeypatch.setattr(pricing.UnlistedPricing, "cheapest", spy)
+    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
+    check_result(inst, result)
+    assert result["objective"] == optimum
+    assert sum(found_among) > 0
