@@ -31,6 +31,8 @@ async def test_a_parent_consents_on_a_phone_from_the_emailed_link(db, live_serve
     await page.get_by_label("Email address").fill(staff.email)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_url(f"{live_server.url}/")
+    await page_audit.settled()  # the home page loads whole before the next one is asked for
     await page_audit.visit("/consent-requests")
     await page.get_by_role("button", name="Email consent links (1)").click()
     await page_audit.settled()
