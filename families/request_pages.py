@@ -134,12 +134,9 @@ class ConsentRequestPages(Controller):
     @post("/{pupil_id:uuid}/letter")
     async def letter(self, acting: Acting, pupil_id: FromPath[UUID], db_session: DbSession) -> Template:
         pupil = await get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
-        try:
-            letter = await services.print_letter(
-                db_session, pupil=pupil, actor=acting.user, ip_address=acting.ip_address
-            )
-        except Refusal as exc:
-            return await self._refused(db_session, pupil, exc)
+        letter = await services.print_letter(
+            db_session, pupil=pupil, actor=acting.user, ip_address=acting.ip_address
+        )
         return _letters([letter])
 
     @post("/{pupil_id:uuid}/revoke")
