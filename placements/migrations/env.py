@@ -54,13 +54,19 @@ MIGRATION_LOCK = 5_310_466_118
 
 
 def _run(connection: Connection) -> None:
-    """Migrate; on PostgreSQL, one process at a time (a second upgrade waits, then finds nothing to do)."""
+    """Migrate one process at a time: a second upgrade waits, then finds nothing to do.
+
+    PostgreSQL queues upgrades on an advisory lock. SQLite queues them on its write lock, which
+    the engine takes when a transaction begins: the whole upgrade is one transaction there
+    (Alembic would otherwise commit after each revision, letting a second upgrade in between to
+    apply a revision the first is about to apply again).
+    """
     postgres = connection.dialect.name == "postgresql"
     if postgres:
         connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
         connection.commit()
     try:
-        _configure(connection=connection)
+        _configure(connection=connection, transactional_ddl=True)
         with context.begin_transaction():
             context.run_migrations()
             if connection.dialect.name == "sqlite":
