@@ -4,10 +4,15 @@ A session names its user, when they signed in, the user's session epoch at that 
 CSRF token issued with it. It ends after `session_max_age` without a request, `session_lifetime`
 after sign-in whatever happens, and at once when the user's epoch moves on (deactivation,
 password reset), in every process, because the user row is read on every request.
+
+Reading a page does not write the session: it is written when it changes, and otherwise renewed at
+most once a minute (`RENEW_AFTER`), so a session ends between `session_max_age` and one minute
+less after its last request, and pages cost no write to the database.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from secrets import compare_digest
@@ -32,6 +37,9 @@ SESSION_STORE = "sessions"
 ROTATE = "placements.rotate_session"
 NEW_CSRF_TOKEN = "placements.new_csrf_token"  # noqa: S105 - a key in the scope, not a secret
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+LOADED = "placements.loaded_session"
+RENEWED_AT = "renewed_at"
+RENEW_AFTER = 60  # seconds
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -44,11 +52,27 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             return state.setdefault("placements.new_session_id", self.generate_session_id())
         return super().get_session_id(connection)
 
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        session = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})[LOADED] = self.serialize_data(session, connection.scope)
+        return session
+
+    def _unchanged_and_fresh(self, scope_session: Any, connection: Any) -> bool:
+        state = connection.scope.get("state", {})
+        if not isinstance(scope_session, dict) or state.get(ROTATE) or state.get(NEW_CSRF_TOKEN):
+            return False
+        fresh = time.time() - scope_session.get(RENEWED_AT, 0) < RENEW_AFTER
+        return fresh and self.serialize_data(scope_session, connection.scope) == state.get(LOADED)
+
     async def store_in_message(self, scope_session: Any, message: Any, connection: Any) -> None:
         state = connection.scope.get("state", {})
         old_id = connection.cookies.get(self.config.key)
         if not old_id and not scope_session:
             return  # nothing to remember about a visitor who has no session: no row, no cookie
+        if self._unchanged_and_fresh(scope_session, connection):
+            return  # the stored session and the browser's cookie stand as they are
+        if isinstance(scope_session, dict) and scope_session:
+            scope_session[RENEWED_AT] = time.time()
         if state.get(ROTATE) and old_id:
             await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
         if state.get(NEW_CSRF_TOKEN):
@@ -145,7 +169,7 @@ def session_auth(settings: Settings) -> SessionAuth[User, RotatingSessionBackend
             secure=settings.secure_cookies,
             httponly=True,
             samesite="lax",
-            renew_on_access=True,
+            renew_on_access=False,  # renewed by writing, at most once a minute: see store_in_message
             exclude=["^/static/", "^/health$"],
         ),
         exclude_opt_key="public",

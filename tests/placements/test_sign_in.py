@@ -10,6 +10,7 @@ from sqlalchemy import select
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.clock import now
+from placements.store import StoreEntry
 from tests.support import PASSWORD, make_user, second_browser
 
 
@@ -210,3 +211,38 @@ async def test_cookies_are_http_only_and_same_site(client, db):
         v for k, v in response.headers.multi_items() if k == "set-cookie" and "placements_session" in v
     )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def _session_cookie(response) -> str | None:
+    return next(
+        (v for k, v in response.headers.multi_items() if k == "set-cookie" and "placements_session" in v),
+        None,
+    )
+
+
+async def _session_expiry(db) -> list:
+    await db.rollback()  # read what the requests committed
+    return list(await db.scalars(select(StoreEntry.expires_at).where(StoreEntry.namespace == "sessions")))
+
+
+async def test_reading_pages_writes_the_session_once_a_minute_at_most(client, db, settings):
+    """A page read costs no write to the database; the session is still renewed while it is used,
+    and still ends after the idle timeout without a request."""
+    user = await make_user(db)
+    start = now()
+    with time_machine.travel(start, tick=False) as clock:
+        await client.sign_in(user)
+        written = await _session_expiry(db)
+        clock.move_to(start + timedelta(seconds=30))
+        read = await client.page("/")
+        assert read.status_code == 200 and _session_cookie(read) is None
+        assert await _session_expiry(db) == written
+
+        clock.move_to(start + timedelta(seconds=90))
+        renewed = await client.page("/")
+        assert renewed.status_code == 200 and _session_cookie(renewed) is not None
+        [expiry] = await _session_expiry(db)
+        assert expiry > written[0] and expiry >= start + timedelta(seconds=90 + settings.session_max_age - 1)
+
+        clock.move_to(start + timedelta(seconds=91 + settings.session_max_age))
+        assert (await client.page("/")).status_code == 303  # idle too long: to sign in
