@@ -45,6 +45,7 @@ from placements.notifications.pages import SentEmailsPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
 from placements.web.acting import acting_of
+from placements.web.capacity import capacity_middleware
 from placements.web.errors import MAX_BODY_BYTES, document_refusals, exception_handlers
 from placements.web.health import HealthController
 from placements.web.pages import HomeController
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         middleware=[
+            capacity_middleware(settings.concurrent_requests),
             session_auth(settings).middleware,
             transaction_middleware(alchemy.session_scope_key),
             audit_trail_middleware(alchemy),

@@ -47,13 +47,21 @@ def main() -> None:
 @click.option(
     "--workers", type=int, default=1, show_default=True, help="Web processes (needs REDIS_URL if > 1)."
 )
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Requests each web process works on at once; more get 503 (default $CONCURRENT_REQUESTS or 32).",
+)
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
-def serve(host: str, port: int, workers: int, reload: bool) -> None:
+def serve(host: str, port: int, workers: int, concurrency: int | None, reload: bool) -> None:
     """Serve the web application."""
     import uvicorn
 
     # Links in emails follow the port served here, unless BASE_URL names the public address.
     os.environ["PORT"] = str(port)
+    if concurrency is not None:
+        os.environ["CONCURRENT_REQUESTS"] = str(concurrency)  # read again by each web process
     get_settings.cache_clear()
     settings = settings_or_fail()
     if workers > 1 and not settings.redis_url:

@@ -86,6 +86,8 @@ class Settings:
     session_lifetime: int = 12 * 3600
     token_max_age: int = 3600
     invitation_max_age: int = 7 * 24 * 3600
+    # Requests one web process works on at once; past it, the excess is refused with 503 at once.
+    concurrent_requests: int = 32
     sql_echo: bool = False
 
     @property
@@ -153,6 +155,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         port=port,
         base_url=(env.get("BASE_URL") or local_base_url(port)).rstrip("/"),
         session_lifetime=_positive(env, "SESSION_LIFETIME_HOURS", 12, int) * 3600,
+        concurrent_requests=_positive(env, "CONCURRENT_REQUESTS", defaults.concurrent_requests, int),
         smtp=smtp,
         jobs=JobSettings(
             heartbeat=_positive(env, "JOB_HEARTBEAT_SECONDS", jobs.heartbeat),
