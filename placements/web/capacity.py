@@ -5,18 +5,48 @@ the cores can serve makes every other slower; queued without a bound, requests w
 seconds under load, long after the person had given up. Refusing the excess at once, with
 `Retry-After`, keeps the admitted ones quick and tells the rest (or the load balancer) to come back.
 `/health` is always answered, so an instance that is busy is not taken for one that is down.
+
+The refusal is written straight out, not drawn from a template: under overload refusals are most
+of the requests, and each must cost far less than a page or they would starve the admitted ones.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
-from litestar.exceptions import ServiceUnavailableException
+from litestar import Request
 from litestar.types import ASGIApp, Receive, Scope, Send
 
+from placements.web.errors import wants_json
+
 BUSY = "The service is busy. Try again in a few seconds"
-RETRY_AFTER_BUSY = "2"
+RETRY_AFTER_BUSY = b"2"
 ALWAYS_ANSWERED = frozenset({"/health"})
+_JSON = json.dumps({"status_code": 503, "detail": BUSY}).encode()
+_PAGE = f"""<!DOCTYPE html>
+<html lang="en" class="govuk-template">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sorry, the service is busy &ndash; Placements</title>
+<link rel="stylesheet" href="/static/dist/app.css"></head>
+<body class="govuk-template__body"><div class="govuk-width-container">
+<main class="govuk-main-wrapper" id="main-content">
+<h1 class="govuk-heading-l">Sorry, the service is busy</h1>
+<p class="govuk-body">{BUSY}. Nothing was changed.</p>
+</main></div></body></html>
+""".encode()
+
+
+async def _refuse(scope: Scope, send: Send) -> None:
+    as_json = wants_json(Request(scope))
+    body, kind = (_JSON, b"application/json") if as_json else (_PAGE, b"text/html; charset=utf-8")
+    headers = [
+        (b"content-type", kind),
+        (b"retry-after", RETRY_AFTER_BUSY),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 503, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def capacity_middleware(limit: int) -> Callable[[ASGIApp], ASGIApp]:
@@ -30,7 +60,8 @@ def capacity_middleware(limit: int) -> Callable[[ASGIApp], ASGIApp]:
                 await app(scope, receive, send)
                 return
             if in_progress >= limit:
-                raise ServiceUnavailableException(BUSY, headers={"Retry-After": RETRY_AFTER_BUSY})
+                await _refuse(scope, send)
+                return
             in_progress += 1
             try:
                 await app(scope, receive, send)

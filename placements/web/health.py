@@ -15,6 +15,7 @@ from placements.jobs.queue import ArqQueue, Queue
 from placements.settings import Settings
 
 OK = "ok"
+UNDER_WAY = "placements.health_check"
 
 
 def _forget(task: asyncio.Task[Any]) -> None:
@@ -59,15 +60,24 @@ class HealthController(Controller):
         },
     )
     async def health(self, request: Request[Any, Any, Any]) -> Response[dict[str, str]]:
+        # Answers asked for while a check is under way share it: a flood of checks (several load
+        # balancers, a monitoring burst) costs the database one query, not one each.
         state = request.app.state
-        settings: Settings = state["placements.settings"]
-        queue: Queue | None = state.get("placements.queue")
-        seconds = settings.timeouts.health
-        checks = [_bounded(_database(state["placements.alchemy"].get_engine()), seconds)]
-        if isinstance(queue, ArqQueue):
-            checks.append(_bounded(queue.check(), seconds))
-        results = await asyncio.gather(*checks)
-        body = {"database": results[0], "redis": results[1] if len(results) > 1 else "not used"}
-        healthy = all(result == OK for result in results)
-        body = {"status": "ok" if healthy else "unavailable", **body}
-        return Response(body, status_code=200 if healthy else 503)
+        under_way: asyncio.Future[dict[str, str]] | None = state.get(UNDER_WAY)
+        if under_way is None or under_way.done():
+            under_way = state[UNDER_WAY] = asyncio.ensure_future(_check(state))
+        body = await asyncio.shield(under_way)
+        return Response(body, status_code=200 if body["status"] == "ok" else 503)
+
+
+async def _check(state: Any) -> dict[str, str]:
+    settings: Settings = state["placements.settings"]
+    queue: Queue | None = state.get("placements.queue")
+    seconds = settings.timeouts.health
+    checks = [_bounded(_database(state["placements.alchemy"].get_engine()), seconds)]
+    if isinstance(queue, ArqQueue):
+        checks.append(_bounded(queue.check(), seconds))
+    results = await asyncio.gather(*checks)
+    body = {"database": results[0], "redis": results[1] if len(results) > 1 else "not used"}
+    healthy = all(result == OK for result in results)
+    return {"status": "ok" if healthy else "unavailable", **body}

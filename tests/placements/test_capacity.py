@@ -37,6 +37,8 @@ async def test_requests_past_the_limit_get_503_with_retry_after_at_once(db):
         assert page.status_code == 503
         assert page.headers["retry-after"] == "2"
         assert "The service is busy" in page.text
+        assert page.headers["cache-control"] == "no-store"  # the security headers as on every answer
+        assert page.headers["content-security-policy"]
         api = await client.get("/api/me")
         assert api.status_code == 503 and api.json()["detail"].startswith("The service is busy")
         assert (await client.get("/health")).status_code == 200  # busy is not down

@@ -3,6 +3,7 @@ its bound, says which dependency failed, and a person sees the "service unavaila
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import sqlite3
 import time
@@ -11,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import make_url
+from sqlalchemy import event, make_url
 
 from placements.accounts.models import Role
 from placements.app import create_app
@@ -114,3 +115,21 @@ async def test_a_web_process_whose_database_is_wrong_says_so_at_start_up(tmp_pat
         web.stop()
     assert web.process.returncode != 0
     assert says in web.output()
+
+
+async def test_checks_asked_for_at_once_share_one_look_at_the_database(client, app):
+    asked: list[str] = []
+    engine = app.state["placements.alchemy"].get_engine().sync_engine
+
+    def listener(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        answers = await asyncio.gather(*(client.get("/health") for _ in range(20)))
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert [answer.status_code for answer in answers] == [200] * 20
+    assert 1 <= asked.count("SELECT 1") < 20
+    # A check asked for after the last one finished looks again.
+    assert (await client.get("/health")).json()["database"] == "ok"
