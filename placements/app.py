@@ -35,7 +35,7 @@ from placements.accounts.pages import (
 )
 from placements.audit.pages import AuditApi, AuditPages
 from placements.audit.trail import audit_trail_middleware
-from placements.db import alchemy_config, check_database
+from placements.db import alchemy_config, check_database, create_engine
 from placements.domains import Domain
 from placements.jobs.api import JobsApi
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
@@ -86,7 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     settings.check()
     document_refusals(ROUTE_HANDLERS)
-    alchemy = alchemy_config(settings)
+    # The app's lifespan disposes of its engine, so it may keep SQLite connections open.
+    alchemy = alchemy_config(create_engine(settings, keep_sqlite_connections=True))
 
     @asynccontextmanager
     async def job_queue(app: Litestar) -> AsyncIterator[None]:

@@ -36,6 +36,7 @@ def create_engine(
     sqlite_begin: str = "BEGIN IMMEDIATE",
     statement_timeout: float | None = None,
     sqlite_foreign_keys: bool = True,
+    keep_sqlite_connections: bool = False,
 ) -> AsyncEngine:
     """The engine for `settings.database_url`.
 
@@ -49,12 +50,22 @@ def create_engine(
 
     Migrations turn SQLite's foreign keys off: altering a table there means rebuilding it, which
     a table other tables point at cannot survive with them on; they are checked afterwards.
+
+    SQLite connections are opened for each use and closed after it, unless
+    `keep_sqlite_connections`: the web process keeps a pool of them, since opening one (a thread
+    and three pragmas) cost about a third of a page's time. Only an engine that is surely
+    disposed may keep them: each holds a thread that would keep the process from exiting.
     """
     url = settings.database_url
     timeouts = settings.timeouts
     statement = statement_timeout or timeouts.statement
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=settings.sql_echo, poolclass=NullPool)
+        pooling: dict[str, Any] = (
+            {"pool_size": 5, "max_overflow": 10, "pool_timeout": timeouts.connect}
+            if keep_sqlite_connections
+            else {"poolclass": NullPool}
+        )
+        engine = create_async_engine(url, echo=settings.sql_echo, **pooling)
         busy_ms = int(1000 * statement)
         event.listen(
             engine.sync_engine,
@@ -103,9 +114,9 @@ async def check_database(engine: AsyncEngine, settings: Settings) -> None:
 LONG_STATEMENTS = 3600.0
 
 
-def alchemy_config(settings: Settings, engine: AsyncEngine | None = None) -> SQLAlchemyAsyncConfig:
+def alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
     return SQLAlchemyAsyncConfig(
-        engine_instance=engine or create_engine(settings),
+        engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False),
         # Commit and rollback happen in placements.web.transactions; this only closes the session.
         before_send_handler=None,

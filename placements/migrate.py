@@ -18,9 +18,7 @@ def compared(obj: object, _name: str | None, type_: str, _reflected: bool, _comp
 
 def _commands(settings: Settings) -> AlembicCommands:
     commands = AlembicCommands(
-        alchemy_config(
-            settings, create_engine(settings, statement_timeout=LONG_STATEMENTS, sqlite_foreign_keys=False)
-        )
+        alchemy_config(create_engine(settings, statement_timeout=LONG_STATEMENTS, sqlite_foreign_keys=False))
     )
     commands.config.set_main_option("script_location", str(MIGRATIONS))
     return commands
