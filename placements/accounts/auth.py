@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from secrets import compare_digest
 from typing import Any
 from uuid import UUID
@@ -27,11 +27,13 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.utils.scope.state import ScopeState
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import User
 from placements.clock import now
 from placements.settings import Settings
+from placements.store import StoreEntry
 
 SESSION_STORE = "sessions"
 ROTATE = "placements.rotate_session"
@@ -53,7 +55,25 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         return super().get_session_id(connection)
 
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-        session = await super().load_from_connection(connection)
+        """The stored session, read in the request's own transaction: the user row is read there
+        next, then the page, so a request costs one transaction, not one more for its session."""
+        session: dict[str, Any] = {}
+        if session_id := connection.cookies.get(self.config.key):
+            db = _request_db(connection)
+            store = self.config.get_store_from_app(connection.scope["app"])
+            value = await db.scalar(
+                select(StoreEntry.value).where(
+                    StoreEntry.key == session_id,
+                    StoreEntry.namespace == store.namespace,  # type: ignore[attr-defined]
+                    or_(StoreEntry.expires_at.is_(None), StoreEntry.expires_at > datetime.now(UTC)),
+                )
+            )
+            if value is not None:
+                session = self.deserialize_data(value)
+            if not session.get("user_id"):
+                # Nobody to read next: end the read now, or a request refused before its transaction
+                # middleware would still hold it while its session is written (SQLite's lock).
+                await db.rollback()
         connection.scope.setdefault("state", {})[LOADED] = self.serialize_data(session, connection.scope)
         return session
 
@@ -112,6 +132,11 @@ def start_session(connection: ASGIConnection[Any, Any, Any, Any], user: User) ->
     )
 
 
+def _request_db(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    alchemy = connection.app.state["placements.alchemy"]
+    return alchemy.provide_session(connection.app.state, connection.scope)  # type: ignore[no-any-return]
+
+
 def session_is_current(session: dict[str, Any], user: User, *, lifetime: int) -> bool:
     """Whether a session of `user` may still be used: started less than `lifetime` seconds ago, and
     since the user's sessions were last ended."""
@@ -128,8 +153,7 @@ async def _retrieve_user(
     user_id = session.get("user_id")
     if not user_id:
         return None
-    alchemy = connection.app.state["placements.alchemy"]
-    db: AsyncSession = alchemy.provide_session(connection.app.state, connection.scope)
+    db = _request_db(connection)
     try:
         user = await db.get(User, UUID(user_id))
     except ValueError:
