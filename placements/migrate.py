@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from advanced_alchemy.alembic.commands import AlembicCommands
-from sqlalchemy import Column
+from sqlalchemy import Column, make_url
 
 from placements.db import LONG_STATEMENTS, MIGRATIONS, alchemy_config, create_engine
 from placements.settings import Settings
@@ -24,13 +28,32 @@ def _commands(settings: Settings) -> AlembicCommands:
     return commands
 
 
+@contextmanager
+def _one_at_a_time(settings: Settings) -> Iterator[None]:
+    """On SQLite, a lock file beside the database: a second upgrade started at the same moment does
+    not open the database until the first is done, then finds nothing to do. (PostgreSQL queues
+    upgrades on an advisory lock, in the migrations' environment.)"""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        yield
+        return
+    with open(f"{url.database}-migrating", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Bring the database up to `revision`. Runs its own event loop, so call it from sync code."""
-    _commands(settings).upgrade(revision=revision)
+    with _one_at_a_time(settings):
+        _commands(settings).upgrade(revision=revision)
 
 
 def downgrade(settings: Settings, revision: str) -> None:
-    _commands(settings).downgrade(revision=revision)
+    with _one_at_a_time(settings):
+        _commands(settings).downgrade(revision=revision)
 
 
 def revision(settings: Settings, message: str) -> None:

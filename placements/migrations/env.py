@@ -56,10 +56,9 @@ MIGRATION_LOCK = 5_310_466_118
 def _run(connection: Connection) -> None:
     """Migrate one process at a time: a second upgrade waits, then finds nothing to do.
 
-    PostgreSQL queues upgrades on an advisory lock. SQLite queues them on its write lock, which
-    the engine takes when a transaction begins: the whole upgrade is one transaction there
-    (Alembic would otherwise commit after each revision, letting a second upgrade in between to
-    apply a revision the first is about to apply again).
+    PostgreSQL queues upgrades on an advisory lock; SQLite on a lock file (placements.migrate).
+    The whole upgrade is one transaction on both, so one that fails leaves nothing half-done
+    (Alembic would otherwise commit after each revision on SQLite).
     """
     postgres = connection.dialect.name == "postgresql"
     if postgres:
