@@ -423,14 +423,18 @@ class _Restricted:
     def group_prices(self) -> GroupPrice:
         """The group duals as they stand, as a function of group keys: pricing asks for
         them band after band, and each answer from scratch sorts every edge's key."""
-        keys, duals = self.group_table()
-        return lambda key: lookup(keys, duals, key, 0)
+        return _priced(*self.group_table())
 
     def group_table(self) -> tuple[np.ndarray, np.ndarray]:
         """The keys of the groups whose dual is above 0, sorted, and those duals."""
         has = self.zg > 0
         keys, first = np.unique(self.key[has], return_index=True)
         return keys, self.zg[has][first]
+
+
+def _priced(keys: np.ndarray, duals: np.ndarray) -> GroupPrice:
+    """Group keys' duals, from the sorted keys of the groups whose dual is above 0."""
+    return lambda key: lookup(keys, duals, key, 0)
 
 
 def _tied_share(p: np.ndarray, gain: np.ndarray) -> float:
@@ -490,7 +494,7 @@ class _UnlistedRounds:
         wanting = self.may_want & (below > 0)
         changed = wanting if self.below is None else wanting & (self.unsure | (below > self.below))
         groups = restricted.group_table()
-        price = restricted.group_prices()
+        price = _priced(*groups)
         cheapest = self.unlisted.cheapest
         parts = [cheapest(np.flatnonzero(changed), restricted.z, EDGES_PER_ROUND, price, below)]
         if self.below is not None:
