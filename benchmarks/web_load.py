@@ -58,7 +58,8 @@ MIXES = {
         "/api/rounds",
     ],
 }
-ACCOUNT_PREFIX = {"school staff": "school staff", "coordinator": "coordinator"}
+# The mixes that sign in, named as the demo data names its accounts' kinds ("school staff, …").
+SIGNED_IN = ("school staff", "coordinator")
 
 
 def _free_port() -> int:
@@ -88,10 +89,7 @@ def _prepare(settings) -> dict[str, str]:
         return accounts
 
     accounts = asyncio.run(fill())
-    return {
-        role: next(email for email, kind in accounts if kind.startswith(prefix))
-        for role, prefix in ACCOUNT_PREFIX.items()
-    }
+    return {role: next(email for email, kind in accounts if kind.startswith(role)) for role in SIGNED_IN}
 
 
 @contextmanager
