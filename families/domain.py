@@ -13,6 +13,7 @@ from families import (
 )
 from families.api import ConsentRequestsApi
 from families.code_pages import PupilCodePages
+from families.letters import LetterPages
 from families.parent_pages import ParentPages
 from families.pupil_pages import PupilPages
 from families.request_pages import ConsentRequestPages
@@ -39,6 +40,7 @@ DOMAIN = Domain(
         ConsentRequestPages,
         PupilCodePages,
         ReviewPages,
+        LetterPages,
         SchoolReviewPages,
         ConsentRequestsApi,
     ),

@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from employers.models import JOINING, Employer, Placement
 from families.reviews import latest_request
-from matching.models import FollowUp, Outcome
+from matching.models import FollowUp, MatchRun, Outcome
 from matching.offers.follow_up import refusal
+from matching.policy import RunPolicy
+from placements.notifications.services import public_url
 from placements.web.forms import FormErrors, render_form
 from programme.models import Stage
 
@@ -44,6 +46,11 @@ class FamilyOutcome:
     def started(self) -> bool:
         """The placement is agreed and has begun: the pupil can reflect on it."""
         return refusal(self.outcome, self.placement) is None
+
+    @property
+    def completed(self) -> bool:
+        """The school has recorded that the pupil completed the placement: a certificate is due."""
+        return self.placement is not None and self.follow_up is not None and bool(self.follow_up.completed)
 
     @property
     def joining(self) -> list[tuple[str, str]]:
@@ -104,17 +111,21 @@ async def outcome_of(db: AsyncSession, *, round_: Round | None, pupil: Pupil) ->
 
 
 async def outcome_context(
-    db: AsyncSession, round_: Round | None, pupil: Pupil, *, review_href: str
+    db: AsyncSession, round_: Round | None, pupil: Pupil, *, home: str
 ) -> dict[str, Any]:
-    """What a family's page shows of the outcome (nothing before results are published)."""
+    """What a family's page and letter show of the outcome (nothing before results are published);
+    `home` is the family's own page, under which its review form, letter and certificate are."""
     result = await outcome_of(db, round_=round_, pupil=pupil)
     if result is None or round_ is None:
         return {"result": None}
+    policy = await db.scalar(select(MatchRun.policy).where(MatchRun.id == result.outcome.run_id))
     return {
         "result": result,
         "review": await latest_request(db, round_id=round_.id, pupil_id=pupil.id),
-        "review_href": review_href,
+        "home": home,
         "how_it_works": HOW_IT_WORKS,
+        "rules": RunPolicy.from_dict(policy or {}).description,
+        "sign_in_url": public_url("/pupil/sign-in"),
     }
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from families import keys, reviews, services
+from families import keys, letters, reviews, services
 from families.consent_text import PARAGRAPHS, VERSION
 from families.detours import DETOURS, Detour
 from families.keys import KeyUnusable
@@ -144,7 +144,7 @@ class ParentPages(Controller):
             "pupil": pupil,
             "school": await db.get_one(School, pupil.school_id),
             "round": round_,
-            **await outcome_context(db, round_, pupil, review_href=f"/parents/{secret}/review"),
+            **await outcome_context(db, round_, pupil, home=f"/parents/{secret}"),
             "consent": await current_consent(db, pupil=pupil),
             "paragraphs": PARAGRAPHS,
             "version": VERSION,
@@ -228,6 +228,27 @@ class ParentPages(Controller):
                 pupil, values, errors, action=f"/parents/{secret}/review", back=f"/parents/{secret}/consent"
             )
         return Redirect(path=f"/parents/{secret}/consent", status_code=303)
+
+    @get("/{secret:str}/letter")
+    async def letter(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Template:
+        _, _, context = await self._page(acting, request, db_session, secret)
+        return letters.letter_page(context, back=f"/parents/{secret}/consent")
+
+    @get("/{secret:str}/letter.pdf")
+    async def letter_pdf(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Response[Any]:
+        _, _, context = await self._page(acting, request, db_session, secret)
+        return await letters.letter_pdf(request, context)
+
+    @get("/{secret:str}/certificate.pdf")
+    async def certificate(
+        self, acting: Acting, request: Request[Any, Any, Any], secret: FromPath[str], db_session: DbSession
+    ) -> Response[Any]:
+        _, _, context = await self._page(acting, request, db_session, secret)
+        return await letters.certificate_pdf(request, context)
 
 
 def _answer(values: dict[str, str], errors: FormErrors) -> ParentAnswer | None:

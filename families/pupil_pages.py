@@ -15,7 +15,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import WorkMode
-from families import pupil_services, reviews
+from families import letters, pupil_services, reviews
 from families.calendar import placement_calendar
 from families.detours import DETOURS, Detour
 from families.keys import KeyUnusable
@@ -145,7 +145,7 @@ class PupilPages(Controller):
             "open_to_other": open_to_other,
             "closed": closed_reason(round_),
             "locked": round_ is not None and await pupil_services.is_locked(db, round_=round_, pupil=pupil),
-            **await outcome_context(db, round_, pupil, review_href="/pupil/review"),
+            **await outcome_context(db, round_, pupil, home="/pupil"),
         }
 
     @get("/")
@@ -284,6 +284,18 @@ class PupilPages(Controller):
             raise NotFoundException("There is no agreed placement to put in a calendar yet")
         calendar = placement_calendar(result.placement, result.employer_name or "", made_at=now())
         return attachment(calendar, "work-placement.ics")
+
+    @get("/letter")
+    async def letter(self, request: Request[Any, Any, Any], db_session: DbSession) -> Template:
+        return letters.letter_page(await self._context(request, db_session), back="/pupil")
+
+    @get("/letter.pdf")
+    async def letter_pdf(self, request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+        return await letters.letter_pdf(request, await self._context(request, db_session))
+
+    @get("/certificate.pdf")
+    async def certificate(self, request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+        return await letters.certificate_pdf(request, await self._context(request, db_session))
 
     @post("/reflection")
     async def reflect(

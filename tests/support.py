@@ -310,6 +310,12 @@ async def second_browser(app: Any, address: str = "127.0.0.2") -> AsyncIterator[
         yield Client(http)
 
 
+def born(pupil: Any) -> dict[str, str]:
+    """The date-of-birth fields a parent or pupil confirms, filled in for `pupil`."""
+    day = pupil.date_of_birth
+    return {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
+
+
 async def emailed_link(db: AsyncSession, email: str, path: str) -> str:
     """The path of the last link to /`path`/… emailed to `email`."""
     from sqlalchemy import select

@@ -10,6 +10,7 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "ics": "text/calendar; charset=utf-8",
     "json": "application/json",
+    "pdf": "application/pdf",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from demo.data import load_demo
 from demo.families import parent_links, pupil_codes
+from tests.support import born
 
 
 async def test_the_demo_parents_links_open_after_the_childs_date_of_birth(client, db, settings):
@@ -13,10 +14,7 @@ async def test_the_demo_parents_links_open_after_the_childs_date_of_birth(client
     assert len(links) == 3
     path = links[0].key.removeprefix(settings.base_url)
     assert (await client.page(path)).status_code == 200
-    born = links[0].date_of_birth
-    confirmed = await client.submit(
-        path, {"born-day": str(born.day), "born-month": str(born.month), "born-year": str(born.year)}
-    )
+    confirmed = await client.submit(path, born(links[0]))
     assert confirmed.status_code == 303
     page = await client.page(f"{path}/consent")
     assert links[0].pupil.split()[0] in page.text and "Do you give consent" in page.text
@@ -27,16 +25,7 @@ async def test_the_demo_pupils_codes_sign_in(client, db, settings):
     codes = await pupil_codes(db)
     await db.commit()
     assert len(codes) == 3
-    born = codes[0].date_of_birth
-    signed_in = await client.submit(
-        "/pupil/sign-in",
-        {
-            "code": codes[0].key,
-            "born-day": str(born.day),
-            "born-month": str(born.month),
-            "born-year": str(born.year),
-        },
-    )
+    signed_in = await client.submit("/pupil/sign-in", {"code": codes[0].key, **born(codes[0])})
     assert signed_in.status_code == 303
     home = await client.page("/pupil")
     assert codes[0].pupil.split()[0] in home.text and "Your placement choices" in home.text

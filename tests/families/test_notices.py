@@ -18,7 +18,7 @@ from placements.notifications.models import OutboxMessage
 from programme.models import Stage
 from tests.matching.conftest import scenario  # noqa: F401 - a fixture
 from tests.matching.offers.test_api_offers import _published
-from tests.support import make_pupil, make_round, make_user, run_queued_jobs, second_browser
+from tests.support import born, make_pupil, make_round, make_user, run_queued_jobs, second_browser
 
 
 async def test_publishing_sends_each_parent_a_link_to_the_outcome(client, app, db, scenario):  # noqa: F811
@@ -32,11 +32,8 @@ async def test_publishing_sends_each_parent_a_link_to_the_outcome(client, app, d
     )
     assert message is not None and "placement outcome" in message.subject
     path = re.search(r"(/parents/[\w-]+)", message.body).group(1)
-    day = pupil.date_of_birth
     async with second_browser(app) as parent:
-        await parent.submit(
-            path, {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
-        )
+        await parent.submit(path, born(pupil))
         page = await parent.page(f"{path}/consent")
         assert "The outcome for" in page.text and "Ask for a review" in page.text
         # Consent given on paper can be withdrawn through this link too.

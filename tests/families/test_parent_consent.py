@@ -19,6 +19,7 @@ from schools.models import Consent
 from schools.queries import pupils_with_current_consent
 from tests.support import (
     assert_refused,
+    born,
     emailed_link,
     make_consent,
     make_pupil,
@@ -30,11 +31,6 @@ from tests.support import (
 PARENT_EMAIL = "sam.parent@example.com"
 GIVE = {"decision": "give", "given_by": "Sam Parent", "relationship": "Mother"}
 CONTACT = {"emergency_contact_name": "Alex Parent", "emergency_contact_phone": "07700 900123"}
-
-
-def _born(pupil) -> dict[str, str]:
-    day = pupil.date_of_birth
-    return {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
 
 
 async def _staff_and_pupil(db, **fields):
@@ -80,7 +76,7 @@ async def test_a_parent_consents_from_the_emailed_link_and_the_school_hears_of_i
 
         wrong = await parent.submit(path, {"born-day": "1", "born-month": "1", "born-year": "2010"})
         assert wrong.status_code == 400 and "You can try 4 more times" in wrong.text
-        confirmed = await parent.submit(path, _born(pupil))
+        confirmed = await parent.submit(path, born(pupil))
         assert confirmed.status_code == 303 and confirmed.headers["location"] == f"{path}/consent"
         page = await parent.page(f"{path}/consent")
         assert page.status_code == 200 and f"Work placement consent for {pupil.first_name}" in page.text
@@ -122,7 +118,7 @@ async def test_a_parent_withdraws_through_the_same_link(client, app, db):
     await client.sign_in(staff)
     path = await _emailed(client, db, pupil)
     async with second_browser(app) as parent:
-        await parent.submit(path, _born(pupil))
+        await parent.submit(path, born(pupil))
         await parent.submit(f"{path}/consent", {**GIVE, **CONTACT, "shared_dietary": "Nut allergy"})
         assert (await parent.page(f"{path}/withdraw")).status_code == 200
         withdrawn = await parent.submit(f"{path}/withdraw", {})
@@ -150,7 +146,7 @@ async def test_a_family_without_email_uses_the_code_on_a_printed_letter_and_refu
         typed = await parent.submit("/parents", {"code": code.lower().replace("-", " ")})
         assert typed.status_code == 303
         path = typed.headers["location"]
-        await parent.submit(path, _born(pupil))
+        await parent.submit(path, born(pupil))
         refused = await parent.submit(
             f"{path}/consent", {"decision": "refuse", "given_by": "Sam", "relationship": "Father"}
         )
@@ -171,7 +167,7 @@ async def test_a_link_locks_after_five_wrong_dates_of_birth(client, app, db):
             assert wrong.status_code == 400
         locked = await parent.submit(path, {"born-day": "2", "born-month": "2", "born-year": "2009"})
         assert locked.status_code == 410 and "This link is locked" in locked.text
-        right_too_late = await parent.submit(path, _born(pupil))
+        right_too_late = await parent.submit(path, born(pupil))
         assert right_too_late.status_code == 410
     page = await client.page(f"/consent-requests/{pupil.id}")
     assert "After too many wrong dates of birth" in page.text
@@ -213,7 +209,7 @@ async def test_confirming_one_child_does_not_open_another_childs_link(client, ap
     path = await _emailed(client, db, pupil)
     other = await _emailed(client, db, sibling)
     async with second_browser(app) as parent:
-        await parent.submit(path, _born(pupil))
+        await parent.submit(path, born(pupil))
         assert (await parent.page(f"{path}/consent")).status_code == 200
         elsewhere = await parent.page(f"{other}/consent")
         assert elsewhere.status_code == 303 and elsewhere.headers["location"] == other
@@ -225,7 +221,7 @@ async def test_the_parent_form_explains_what_is_missing_and_saves_nothing(client
     await client.sign_in(staff)
     path = await _emailed(client, db, pupil)
     async with second_browser(app) as parent:
-        await parent.submit(path, _born(pupil))
+        await parent.submit(path, born(pupil))
         empty = await parent.submit(f"{path}/consent", {})
         assert empty.status_code == 400
         for message in (
@@ -250,7 +246,7 @@ async def test_twenty_answers_at_once_record_one_consent(client, app, db):
     await client.sign_in(staff)
     path = await _emailed(client, db, pupil)
     async with second_browser(app) as parent:
-        await parent.submit(path, _born(pupil))
+        await parent.submit(path, born(pupil))
         await parent.csrf_token()
         answers = await asyncio.gather(
             *(parent.submit(f"{path}/consent", {**GIVE, **CONTACT}) for _ in range(20))

@@ -16,6 +16,7 @@ from placements.audit.models import AuditEntry
 from placements.clock import today
 from programme.models import Stage
 from tests.support import (
+    born,
     make_compliance,
     make_consent,
     make_employer,
@@ -52,11 +53,6 @@ async def school_round(db):
     return round_, (near, remote, far), staff, pupils
 
 
-def _born(pupil) -> dict[str, str]:
-    day = pupil.date_of_birth
-    return {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
-
-
 async def _codes(client, staff) -> list[str]:
     await client.sign_in(staff)
     assert "Give codes to pupils without one (2)" in (await client.page("/pupil-codes")).text
@@ -72,7 +68,7 @@ async def test_a_pupil_signs_in_finds_shortlists_and_ranks_placements(client, ap
     pupil = pupils[0]
     async with second_browser(app) as phone:
         assert (await phone.page("/pupil")).headers["location"] == "/pupil/sign-in"
-        signed_in = await phone.submit("/pupil/sign-in", {"code": codes[0].lower(), **_born(pupil)})
+        signed_in = await phone.submit("/pupil/sign-in", {"code": codes[0].lower(), **born(pupil)})
         assert signed_in.status_code == 303, signed_in.text
         home = await phone.page("/pupil")
         assert pupil.first_name in home.text and "You have not chosen any placements yet" in home.text
@@ -120,7 +116,7 @@ async def test_a_locked_pupil_cannot_change_choices_and_closed_rounds_refuse(cli
     locked = await client.submit(f"/pupil-codes/{pupil.id}/lock", {})
     assert locked.status_code == 303
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": codes[0], **_born(pupil)})
+        await phone.submit("/pupil/sign-in", {"code": codes[0], **born(pupil)})
         assert "locked your choices" in (await phone.page("/pupil")).text
         await phone.submit("/pupil/choices", {"action": "add", "placement_id": str(near.id)})
         await client.submit(f"/pupil-codes/{pupil.id}/unlock", {})
@@ -139,7 +135,7 @@ async def test_wrong_dates_of_birth_lock_a_code_and_other_pupils_codes_do_not_wo
     codes = await _codes(client, staff)
     async with second_browser(app) as phone:
         wrong = await phone.submit(
-            "/pupil/sign-in", {"code": codes[0], **_born(pupils[1]) | {"born-year": "2000"}}
+            "/pupil/sign-in", {"code": codes[0], **born(pupils[1]) | {"born-year": "2000"}}
         )
         assert wrong.status_code == 400 and "You can try 4 more times" in wrong.text
         for _ in range(4):
@@ -147,9 +143,9 @@ async def test_wrong_dates_of_birth_lock_a_code_and_other_pupils_codes_do_not_wo
                 "/pupil/sign-in", {"code": codes[0], "born-day": "1", "born-month": "1", "born-year": "2001"}
             )
         assert "locked" in last.text
-        refused = await phone.submit("/pupil/sign-in", {"code": codes[0], **_born(pupils[0])})
+        refused = await phone.submit("/pupil/sign-in", {"code": codes[0], **born(pupils[0])})
         assert refused.status_code == 400
-        unknown = await phone.submit("/pupil/sign-in", {"code": "AAAA-BBBB-CC", **_born(pupils[0])})
+        unknown = await phone.submit("/pupil/sign-in", {"code": "AAAA-BBBB-CC", **born(pupils[0])})
         assert "We do not recognise this code" in unknown.text
         assert (await phone.page("/pupil")).status_code == 303
     assert "Locked after wrong dates of birth" in (await client.page("/pupil-codes")).text
@@ -159,12 +155,12 @@ async def test_a_new_or_stopped_code_ends_the_pupils_session(client, app, db, sc
     _, _, staff, pupils = school_round
     codes = await _codes(client, staff)
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": codes[0], **_born(pupils[0])})
+        await phone.submit("/pupil/sign-in", {"code": codes[0], **born(pupils[0])})
         assert (await phone.page("/pupil")).status_code == 200
         renewed = await client.submit(f"/pupil-codes/{pupils[0].id}/new", {})
         assert len(CODE.findall(renewed.text)) == 1
         assert (await phone.page("/pupil")).status_code == 303
-        old = await phone.submit("/pupil/sign-in", {"code": codes[0], **_born(pupils[0])})
+        old = await phone.submit("/pupil/sign-in", {"code": codes[0], **born(pupils[0])})
         assert "replaced by a newer one" in old.text
         assert (await client.submit(f"/pupil-codes/{pupils[0].id}/revoke", {})).status_code == 303
 
@@ -178,7 +174,7 @@ async def test_a_pupil_sees_only_placements_open_to_them_and_only_their_own_choi
     )
     codes = await _codes(client, staff)
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": codes[1], **_born(pupils[1])})
+        await phone.submit("/pupil/sign-in", {"code": codes[1], **born(pupils[1])})
         assert (await phone.page(f"/pupil/placements/{other_round_placement.id}")).status_code == 404
         sneaky = await phone.submit(
             "/pupil/choices", {"action": "add", "placement_id": str(other_round_placement.id)}
