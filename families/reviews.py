@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from families.keys import FamiliesError
 from families.models import ReviewRequest
 from matching.models import Outcome
+from matching.reports.services import Scope, report_section
 from placements.accounts.models import Role, User
 from placements.audit.services import record
 from placements.clock import now
@@ -164,3 +165,39 @@ async def decide(
 
 async def count_open(db: AsyncSession) -> int:
     return await db.scalar(select(func.count()).where(ReviewRequest.decision.is_(None))) or 0
+
+
+@report_section
+async def review_figures(
+    db: AsyncSession, round_: Round, scope: Scope
+) -> tuple[str, list[tuple[str, int]]] | None:
+    """How many reviews of the round's outcomes were asked for, by whom, and how they were decided:
+    for the programme, or one school's pupils. An employer is not told which outcomes were questioned."""
+    if scope.employer_id is not None:
+        return None
+    query = (
+        select(ReviewRequest.requested_by, ReviewRequest.decision, func.count())
+        .where(ReviewRequest.round_id == round_.id)
+        .group_by(ReviewRequest.requested_by, ReviewRequest.decision)
+    )
+    if scope.school_id is not None:
+        query = query.join(Pupil, Pupil.id == ReviewRequest.pupil_id).where(
+            Pupil.school_id == scope.school_id
+        )
+    asked_by: dict[str, int] = {}
+    decided: dict[str | None, int] = {}
+    for requested_by, decision, count in await db.execute(query):
+        asked_by[requested_by] = asked_by.get(requested_by, 0) + count
+        decided[decision] = decided.get(decision, 0) + count
+    return (
+        "Reviews of outcomes asked for",
+        [
+            ("Asked for", sum(asked_by.values())),
+            ("By a parent or carer", asked_by.get("parent", 0)),
+            ("By the pupil", asked_by.get("pupil", 0)),
+            ("By the school", asked_by.get("school", 0)),
+            ("Waiting for a decision", decided.get(None, 0)),
+            ("Outcome kept", decided.get("upheld", 0)),
+            ("Outcome changed", decided.get("changed", 0)),
+        ],
+    )

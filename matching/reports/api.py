@@ -89,6 +89,8 @@ class ReportOut(Struct):
     travel: list[CountOut]
     mean_travel_km: float | None
     follow_up: FollowUpOut
+    # Counts other domains add, each under its caption: {"Reviews of outcomes": [{label, count}]}.
+    sections: dict[str, list[CountOut]]
 
     @classmethod
     def of(cls, round_id: UUID, report: RoundReport) -> ReportOut:
@@ -124,6 +126,9 @@ class ReportOut(Struct):
                 f.completion_rate,
                 f.feedback_rate,
             ),
+            sections={
+                caption: [CountOut(label, n) for label, n in rows] for caption, rows in report.sections
+            },
         )
 
 

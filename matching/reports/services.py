@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -169,6 +170,8 @@ class RoundReport:
     travel: list[tuple[str, int]] = field(default_factory=list)
     mean_travel_km: float | None = None
     follow_up: FollowUpFigures = field(default_factory=FollowUpFigures)
+    # Counts other domains add (REPORT_SECTIONS): (caption, [(label, pupils)]).
+    sections: list[tuple[str, list[tuple[str, int]]]] = field(default_factory=list)
     # True when the figures come from the snapshot kept after the round's pupil data was erased.
     erased: bool = False
 
@@ -192,6 +195,9 @@ class RoundReport:
             travel=[(label, n) for label, n in data["travel"]],
             mean_travel_km=data["mean_travel_km"],
             follow_up=FollowUpFigures(**data["follow_up"]),
+            sections=[
+                (caption, [(label, n) for label, n in rows]) for caption, rows in data.get("sections", [])
+            ],
             erased=True,
         )
 
@@ -212,6 +218,18 @@ class _Fact:
     completed: bool | None
     feedback: bool
     would_host_again: bool | None
+
+
+# A domain above matching adds its own counts to every round's report (the families domain: review
+# requests), kept in the snapshot with the rest: a caption and rows of (label, pupils), or None when
+# the scope should not see them.
+ReportSection = Callable[[AsyncSession, Round, Scope], Awaitable[tuple[str, list[tuple[str, int]]] | None]]
+REPORT_SECTIONS: list[ReportSection] = []
+
+
+def report_section(section: ReportSection) -> ReportSection:
+    REPORT_SECTIONS.append(section)
+    return section
 
 
 async def round_report(db: AsyncSession, round_: Round, scope: Scope) -> RoundReport:
@@ -242,6 +260,9 @@ async def round_report(db: AsyncSession, round_: Round, scope: Scope) -> RoundRe
         report.placements, report.employers, report.pathways = fills
     if scope.employer_id is None:
         report.schools = await _schools(db, round_.id, scope, facts)
+    for section in REPORT_SECTIONS:
+        if (figures := await section(db, round_, scope)) is not None:
+            report.sections.append(figures)
     return report
 
 

@@ -5,76 +5,27 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select, update
 
 from employers.models import Placement
-from families import pupil_services
+from families import pupil_services, reviews
 from families.models import ReviewRequest
 from families.outcomes import why
-from matching.models import FollowUp, MatchRun, Outcome, Reply
+from matching.models import FollowUp, Outcome, Reply
+from matching.reports.services import RoundReport, Scope, round_report
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.clock import today
 from placements.notifications.models import OutboxMessage
 from programme.models import Stage
+from tests.families.conftest import PARENT_EMAIL
 from tests.support import (
+    born,
     emailed_link,
-    make_compliance,
-    make_consent,
-    make_employer,
-    make_placement,
-    make_pupil,
-    make_round,
     make_user,
     run_queued_jobs,
     second_browser,
 )
-
-PARENT_EMAIL = "kim.parent@example.com"
-
-
-def _born(pupil) -> dict[str, str]:
-    day = pupil.date_of_birth
-    return {"born-day": str(day.day), "born-month": str(day.month), "born-year": str(day.year)}
-
-
-@pytest.fixture
-async def published(db):
-    """A published round: one pupil got their second choice, another was not placed."""
-    round_ = await make_round(db, stage=Stage.PUBLISHED)
-    employer = await make_employer(db, name="Ribble Data Ltd")
-    await make_compliance(db, employer.id)
-    placement = await make_placement(db, employer.id, round_.id, title="Web team helper")
-    staff = await make_user(db, Role.SCHOOL_STAFF)
-    coordinator = await make_user(db, Role.COORDINATOR)
-    placed = await make_pupil(db, staff.school_id, parent_email=PARENT_EMAIL)
-    unplaced = await make_pupil(db, staff.school_id)
-    for pupil in (placed, unplaced):
-        await make_consent(db, pupil.id)
-    run = MatchRun(round_id=round_.id, number=1)
-    db.add(run)
-    await db.flush()
-    db.add_all(
-        [
-            Outcome(
-                round_id=round_.id,
-                run_id=run.id,
-                pupil_id=placed.id,
-                placement_id=placement.id,
-                rank=2,
-                explanation="choice 2: choice 1 was full",
-            ),
-            Outcome(
-                round_id=round_.id,
-                run_id=run.id,
-                pupil_id=unplaced.id,
-                explanation="unplaced: every eligible choice was full",
-            ),
-        ]
-    )
-    await db.commit()
-    return round_, staff, coordinator, placed, unplaced
 
 
 async def test_a_parent_reads_the_outcome_asks_for_a_review_and_hears_the_decision(
@@ -86,7 +37,7 @@ async def test_a_parent_reads_the_outcome_asks_for_a_review_and_hears_the_decisi
     assert (await client.submit(f"/consent-requests/{placed.id}/email", {})).status_code == 303
     path = await emailed_link(db, PARENT_EMAIL, "parents")
     async with second_browser(app) as parent:
-        await parent.submit(path, _born(placed))
+        await parent.submit(path, born(placed))
         page = await parent.page(f"{path}/consent")
         assert "The outcome for" in page.text and "Web team helper" in page.text
         assert "You got your second choice" in page.text and "Ask for a review" in page.text
@@ -128,7 +79,7 @@ async def test_a_pupil_reads_an_unplaced_outcome_and_asks_for_a_review(client, a
     code = await pupil_services.issue_code(db, pupil=unplaced, round_=round_, actor=staff, ip_address=None)
     await db.commit()
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": code, **_born(unplaced)})
+        await phone.submit("/pupil/sign-in", {"code": code, **born(unplaced)})
         home = await phone.page("/pupil")
         assert "Your placement" in home.text and "Not placed" in home.text
         assert "every placement you could go to was already full" in home.text
@@ -155,7 +106,7 @@ async def test_reviews_are_refused_before_results_and_the_queue_is_the_coordinat
     code = await pupil_services.issue_code(db, pupil=placed, round_=round_, actor=staff, ip_address=None)
     await db.commit()
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
+        await phone.submit("/pupil/sign-in", {"code": code, **born(placed)})
         assert "Web team helper" not in (await phone.page("/pupil")).text  # nothing before publication
         early = await phone.submit("/pupil/review", {"reason": "Too soon"})
         assert early.status_code == 400 and "only while the round" in early.text
@@ -186,7 +137,7 @@ async def test_a_pupil_downloads_an_agreed_placement_as_a_calendar(client, app, 
     code = await pupil_services.issue_code(db, pupil=placed, round_=round_, actor=staff, ip_address=None)
     await db.commit()
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
+        await phone.submit("/pupil/sign-in", {"code": code, **born(placed)})
         assert (await phone.page("/pupil/calendar.ics")).status_code == 404  # not agreed yet
         await db.execute(
             update(Placement).values(joining={"ask_for": "Priya at reception", "lunch": "Provided"})
@@ -239,7 +190,7 @@ async def test_once_the_placement_has_begun_the_pupil_reflects_and_reads_the_hos
     code = await pupil_services.issue_code(db, pupil=placed, round_=round_, actor=staff, ip_address=None)
     await db.commit()
     async with second_browser(app) as phone:
-        await phone.submit("/pupil/sign-in", {"code": code, **_born(placed)})
+        await phone.submit("/pupil/sign-in", {"code": code, **born(placed)})
         home = await phone.page("/pupil")
         assert "What your host said" in home.text and "Curious and kind to customers." in home.text
         empty = await phone.submit("/pupil/reflection", {"reflection": " "})
@@ -254,3 +205,53 @@ async def test_once_the_placement_has_begun_the_pupil_reflects_and_reads_the_hos
         await db.scalars(select(AuditEntry.actor_label).where(AuditEntry.action == "reflection_written"))
     )
     assert labels == {"pupil (sign-in code)"}
+
+
+async def test_the_reports_count_reviews_by_who_asked_and_what_was_decided(client, db, published):
+    round_, staff, coordinator, placed, unplaced = published
+    employer = await make_user(db, Role.EMPLOYER_USER)
+    other = await make_user(db, Role.SCHOOL_STAFF)
+    for pupil, by, decision in ((placed, "parent", "upheld"), (unplaced, "school", None)):
+        review = await reviews.request_review(
+            db,
+            round_=round_,
+            pupil=pupil,
+            reason="Please look again",
+            requested_by=by,
+            label=by,
+            ip_address=None,
+        )
+        if decision:
+            await reviews.decide(
+                db, review=review, decision=decision, reason="Fair", actor=coordinator, ip_address=None
+            )
+    await db.commit()
+    expected = {
+        "Asked for": 2,
+        "By a parent or carer": 1,
+        "By the pupil": 0,
+        "By the school": 1,
+        "Waiting for a decision": 1,
+        "Outcome kept": 1,
+        "Outcome changed": 0,
+    }
+    await client.sign_in(coordinator)
+    page = await client.page(f"/reports/{round_.id}")
+    assert "Reviews of outcomes asked for" in page.text
+    body = (await client.api("GET", f"/api/rounds/{round_.id}/report")).json()
+    assert {
+        row["label"]: row["count"] for row in body["sections"]["Reviews of outcomes asked for"]
+    } == expected
+    snapshot = RoundReport.from_snapshot((await round_report(db, round_, Scope())).snapshot())
+    assert dict(snapshot.sections[0][1]) == expected  # the counts outlive the pupils' data
+    await db.commit()
+
+    await client.sign_in(staff)
+    mine = (await client.api("GET", f"/api/rounds/{round_.id}/report")).json()["sections"]
+    assert mine["Reviews of outcomes asked for"][0] == {"label": "Asked for", "count": 2}
+    await client.sign_in(other)
+    theirs = (await client.api("GET", f"/api/rounds/{round_.id}/report")).json()["sections"]
+    assert theirs["Reviews of outcomes asked for"][0] == {"label": "Asked for", "count": 0}
+    await client.sign_in(employer)
+    assert (await client.api("GET", f"/api/rounds/{round_.id}/report")).json()["sections"] == {}
+    assert "Reviews of outcomes" not in (await client.page(f"/reports/{round_.id}")).text
