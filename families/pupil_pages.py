@@ -144,7 +144,7 @@ class PupilPages(Controller):
             "chosen": chosen,
             "open_to_other": open_to_other,
             "closed": closed_reason(round_),
-            "locked": round_ is not None and await pupil_services.is_locked(db, round_=round_, pupil=pupil),
+            "locked": round_ is not None and await pupil_services.locked_at(db, round_=round_, pupil=pupil),
             **await outcome_context(db, round_, pupil, home="/pupil"),
         }
 

@@ -9,19 +9,21 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, delete, exists, select
 
+from employers.models import Placement
 from families import keys
 from families.keys import FamiliesError
 from families.models import ChoiceLock, PupilCode
-from matching.choices.services import closed_reason, save_choices
+from matching.choices.services import closed_reason, current_choices, save_choices
 from matching.models import Preference
 from placements.audit.services import record
 from placements.clock import now
 from placements.db import locked
+from placements.notifications.services import public_url, queue_email
 from schools.models import Pupil
 from schools.queries import has_current_consent
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
     from uuid import UUID
 
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -156,12 +158,15 @@ async def signed_in_pupil(db: AsyncSession, code_id: str | None) -> Pupil | None
     return None if key is None else await db.get(Pupil, key.pupil_id)
 
 
-async def is_locked(db: AsyncSession, *, round_: Round, pupil: Pupil) -> bool:
-    return bool(
-        await db.scalar(
-            select(ChoiceLock.id).where(ChoiceLock.round_id == round_.id, ChoiceLock.pupil_id == pupil.id)
-        )
+async def locked_at(db: AsyncSession, *, round_: Round, pupil: Pupil) -> datetime | None:
+    """When the pupil's advisor locked their choices for the round, if they have."""
+    return await db.scalar(
+        select(ChoiceLock.locked_at).where(ChoiceLock.round_id == round_.id, ChoiceLock.pupil_id == pupil.id)
     )
+
+
+async def is_locked(db: AsyncSession, *, round_: Round, pupil: Pupil) -> bool:
+    return await locked_at(db, round_=round_, pupil=pupil) is not None
 
 
 async def save_own_choices(
@@ -200,6 +205,7 @@ async def set_lock(
     held = await is_locked(db, round_=round_, pupil=pupil)
     if lock and not held:
         db.add(ChoiceLock(round_id=round_.id, pupil_id=pupil.id, locked_at=now(), locked_by_id=actor.id))
+        await _tell_family_of_lock(db, round_=round_, pupil=pupil)
     elif not lock and held:
         await db.execute(
             delete(ChoiceLock).where(ChoiceLock.round_id == round_.id, ChoiceLock.pupil_id == pupil.id)
@@ -214,4 +220,34 @@ async def set_lock(
         record_id=pupil.id,
         ip_address=ip_address,
         round_id=str(round_.id),
+    )
+
+
+async def _tell_family_of_lock(db: AsyncSession, *, round_: Round, pupil: Pupil) -> None:
+    """The pupil reads the lock on their page; their parent, where the school holds an address, is
+    told by email which choices went forward, in order, while there is time to ask for a change."""
+    if pupil.parent_email is None:
+        return
+    chosen, open_to_other = await current_choices(db, round_=round_, pupil=pupil)
+    titles = dict(
+        (await db.execute(select(Placement.id, Placement.title).where(Placement.id.in_(chosen)))).all()
+    )
+    listed = "\n".join(f"{n}. {titles[pid]}" for n, pid in enumerate(chosen, 1) if pid in titles)
+    other = "open" if open_to_other else "not open"
+    closes = (
+        f" before choices close on {round_.preferences_close_on:%-d %B %Y}"
+        if round_.preferences_close_on
+        else ""
+    )
+    await queue_email(
+        db,
+        to=pupil.parent_email,
+        subject=f"{round_.name}: {pupil.first_name}'s placement choices are locked",
+        body=(
+            f"Dear parent or carer,\n\n{pupil.first_name}'s school has checked and locked "
+            f"{pupil.first_name}'s placement choices for {round_.name}. In order:\n{listed or 'None yet'}\n\n"
+            f"{pupil.first_name} is {other} to another placement if these are full.\n\n"
+            f"If something is wrong, ask the school{closes}. {pupil.first_name} can see the choices "
+            f"at {public_url('/pupil')}."
+        ),
     )

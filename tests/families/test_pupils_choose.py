@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from employers.models import WorkMode
+from families import pupil_services
 from matching.models import ChoiceEntry, Preference
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.clock import today
+from placements.notifications.models import OutboxMessage
 from programme.models import Stage
 from tests.support import (
     born,
@@ -197,3 +199,41 @@ async def test_codes_need_consent_and_another_schools_pupils_are_not_found(clien
         assert (await client.submit(f"/pupil-codes/{pupils[0].id}/{action}", {})).status_code == 404
     assert (await client.submit(f"/pupil-codes/{pupils[0].id}/explode", {})).status_code == 404
     assert pupils[0].reference not in (await client.page("/pupil-codes")).text
+
+
+async def test_locking_choices_tells_the_pupil_on_their_page_and_the_parent_by_email(
+    client, app, db, school_round
+):
+    round_, (near, remote, _), staff, pupils = school_round
+    first, second = pupils
+    first.parent_email, second.parent_email = "ash.parent@example.com", "bo.parent@example.com"
+    for pupil in pupils:
+        await pupil_services.save_own_choices(
+            db,
+            round_=round_,
+            pupil=pupil,
+            placement_ids=[remote.id, near.id],
+            open_to_other=False,
+            ip_address=None,
+        )
+    await db.commit()
+    codes = await _codes(client, staff)
+    assert (await client.submit(f"/pupil-codes/{first.id}/lock", {})).status_code == 303
+    assert "Lock everyone&#39;s choices" in (await client.page("/pupil-codes/lock-all")).text
+    assert (await client.submit("/pupil-codes/lock-all", {})).status_code == 303
+    assert (await client.submit(f"/pupil-codes/{first.id}/lock", {})).status_code == 303  # already locked
+    await db.commit()
+    told = list(
+        await db.scalars(select(OutboxMessage).where(OutboxMessage.subject.like("%choices are locked")))
+    )
+    assert sorted(message.to_address for message in told) == [
+        "ash.parent@example.com",
+        "bo.parent@example.com",
+    ]
+    body = next(m.body for m in told if m.to_address == "ash.parent@example.com")
+    assert "1. Data detective\n2. Web team helper" in body and "not open to another placement" in body
+    assert second.first_name not in body
+    async with second_browser(app) as phone:
+        await phone.submit("/pupil/sign-in", {"code": codes[0], **born(first)})
+        home = await phone.page("/pupil")
+    assert f"locked your choices on {today():%-d %B}" in home.text and "Move up" not in home.text
