@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from tests.browser.harness import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS, LiveServer, PageAudit
+from tests.families.conftest import published  # noqa: F401 - a fixture, re-exported for the flows here
 from tests.matching.conftest import scenario  # noqa: F401 - a fixture, re-exported for the flows here
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
