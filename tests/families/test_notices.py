@@ -1,15 +1,18 @@
-"""Each step tells the next person: publication sends each parent a link to the outcome, and the last
-week before preferences close reminds every parent who has not answered, once."""
+"""Each step tells the next person: publication sends each parent a link to the outcome, the last
+week before preferences close reminds every parent who has not answered, once, and the last three
+days tell schools and parents whose choices are missing, once."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
 
+import time_machine
 from sqlalchemy import select, update
 
+from families import pupil_services
 from families.models import ParentLink
-from families.notices import consent_reminders
+from families.notices import choice_reminders, consent_reminders
 from families.services import email_link
 from placements.accounts.models import Role
 from placements.clock import now, today
@@ -18,7 +21,18 @@ from placements.notifications.models import OutboxMessage
 from programme.models import Stage
 from tests.matching.conftest import scenario  # noqa: F401 - a fixture
 from tests.matching.offers.test_api_offers import _published
-from tests.support import born, make_pupil, make_round, make_user, run_queued_jobs, second_browser
+from tests.support import (
+    born,
+    make_compliance,
+    make_consent,
+    make_employer,
+    make_placement,
+    make_pupil,
+    make_round,
+    make_user,
+    run_queued_jobs,
+    second_browser,
+)
 
 
 async def test_publishing_sends_each_parent_a_link_to_the_outcome(client, app, db, scenario):  # noqa: F811
@@ -68,3 +82,53 @@ async def test_parents_who_have_not_answered_are_reminded_once_in_the_last_week(
         await db.scalars(select(OutboxMessage.to_address).where(OutboxMessage.subject.like("Reminder:%")))
     )
     assert reminders == ["early@example.com"]
+
+
+async def test_three_days_before_choices_close_schools_and_parents_hear_once_whose_choices_are_missing(
+    client, db
+):
+    round_ = await make_round(
+        db, stage=Stage.PREFERENCES_OPEN, preferences_close_on=today() + timedelta(days=5)
+    )
+    employer = await make_employer(db)
+    await make_compliance(db, employer.id)
+    placement = await make_placement(db, employer.id, round_.id)
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    done_school = await make_user(db, Role.SCHOOL_STAFF)
+    chose = await make_pupil(db, staff.school_id, parent_email="chose@example.com")
+    idle = await make_pupil(db, staff.school_id, parent_email="idle@example.com")
+    locked = await make_pupil(db, done_school.school_id, parent_email="locked@example.com")
+    await make_pupil(db, staff.school_id, parent_email="no.consent@example.com")
+    for pupil in (chose, idle, locked):
+        await make_consent(db, pupil.id)
+    for pupil in (chose, locked):
+        await pupil_services.save_own_choices(
+            db, round_=round_, pupil=pupil, placement_ids=[placement.id], open_to_other=True, ip_address=None
+        )
+    await pupil_services.set_lock(
+        db, round_=round_, pupil=locked, lock=True, actor=done_school, ip_address=None
+    )
+    await db.commit()
+    await run_queued_jobs()  # the lock's email to the parent is sent before the test writes again
+
+    async def reminded() -> dict[str, str]:
+        for _ in range(2):  # a second run the same day sends nothing more
+            await start_daily_job(db, choice_reminders.__name__)
+            await db.commit()
+            await run_queued_jobs()
+        await db.commit()
+        sent = await db.execute(
+            select(OutboxMessage.to_address, OutboxMessage.body).where(
+                OutboxMessage.subject.like("%choices close on%") | OutboxMessage.subject.like("%not chosen%")
+            )
+        )
+        return dict(sent.all())
+
+    assert await reminded() == {}  # five days before: not yet
+    with time_machine.travel(now() + timedelta(days=2), tick=False):
+        sent = await reminded()
+    assert set(sent) == {staff.email, "idle@example.com"}
+    assert "1 have not chosen any placements yet and 1 have choices you have not checked" in sent[staff.email]
+    assert idle.first_name in sent["idle@example.com"] and "/pupil/sign-in" in sent["idle@example.com"]
+    with time_machine.travel(now() + timedelta(days=3), tick=False):
+        assert set(await reminded()) == {staff.email, "idle@example.com"}  # once a round, not once a day
