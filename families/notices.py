@@ -61,18 +61,26 @@ async def tell_parents(db: AsyncSession, round_: Round, pupil_ids: list[UUID]) -
         )
 
 
+async def _closing_within(db: AsyncSession, days: timedelta) -> Round | None:
+    """The current round, if its preferences are open and close within `days` from today."""
+    round_ = await current_round(db)
+    if (
+        round_ is None
+        or round_.stage is not Stage.PREFERENCES_OPEN
+        or round_.preferences_close_on is None
+        or not today() <= round_.preferences_close_on <= today() + days
+    ):
+        return None
+    return round_
+
+
 @daily("consent_reminders", hour=8)
 async def consent_reminders(ctx: JobContext) -> None:
     """In the last week before preferences close, one reminder to each parent whose emailed link is
     unanswered: safe to run twice, and after a missed day."""
     async with ctx.sessionmaker() as db:
-        round_ = await current_round(db)
-        if (
-            round_ is None
-            or round_.stage is not Stage.PREFERENCES_OPEN
-            or round_.preferences_close_on is None
-            or not today() <= round_.preferences_close_on <= today() + REMIND_BEFORE
-        ):
+        round_ = await _closing_within(db, REMIND_BEFORE)
+        if round_ is None:
             return
         # Links sent before the last week get one reminder; a reminder's own link is newer than that.
         cutoff = datetime.combine(round_.preferences_close_on - REMIND_BEFORE, time(), tzinfo=UTC)
@@ -93,16 +101,10 @@ async def choice_reminders(ctx: JobContext) -> None:
     locked, are told how many; the parents of those without choices, where the school holds an
     address, that their child has not chosen yet."""
     async with ctx.sessionmaker() as db:
-        round_ = await current_round(db)
-        if (
-            round_ is None
-            or round_.stage is not Stage.PREFERENCES_OPEN
-            or round_.preferences_close_on is None
-            or not today() <= round_.preferences_close_on <= today() + CHOICES_REMIND_BEFORE
-            or await db.scalar(
-                select(AuditEntry.id).where(
-                    AuditEntry.action == CHOICES_REMINDED, AuditEntry.record_id == str(round_.id)
-                )
+        round_ = await _closing_within(db, CHOICES_REMIND_BEFORE)
+        if round_ is None or await db.scalar(
+            select(AuditEntry.id).where(
+                AuditEntry.action == CHOICES_REMINDED, AuditEntry.record_id == str(round_.id)
             )
         ):
             return

@@ -43,6 +43,10 @@ AXE_OPTIONS: dict[str, Any] = {
 }
 FAILING_IMPACTS = frozenset({"serious", "critical"})
 
+# A phone's viewport, and what a page that does not scroll sideways gives: [375, 375].
+PHONE = {"width": 375, "height": 812}
+PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
+
 T = TypeVar("T")
 
 
@@ -336,3 +340,18 @@ class PageAudit:
 
     def _short(self, url: str) -> str:
         return url[len(self.base_url) :] or "/" if url.startswith(self.base_url) else url
+
+
+async def fill_date_of_birth(page: Any, born: Any) -> None:
+    """The three boxes a pupil or a parent confirms the child's date of birth in."""
+    await page.get_by_label("Day").fill(str(born.day))
+    await page.get_by_label("Month").fill(str(born.month))
+    await page.get_by_label("Year").fill(str(born.year))
+
+
+async def sign_in_pupil(page: Any, audit: PageAudit, code: str, born: Any) -> None:
+    """Sign in at /pupil/sign-in with the school's code and the date of birth, as a pupil does."""
+    await audit.visit("/pupil/sign-in")
+    await page.get_by_label("Your code").fill(code)
+    await fill_date_of_birth(page, born)
+    await page.get_by_role("button", name="Sign in").click()

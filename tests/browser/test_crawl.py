@@ -14,13 +14,12 @@ import pytest
 from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 from placements.accounts.models import Role
 from tests.browser.crawl import Crawl, shape, sign_in
-from tests.browser.harness import PageAudit
+from tests.browser.harness import PHONE, PageAudit
 from tests.support import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
 MAX_PAGES = 80  # a bound, not the usual end: the coordinator has about 70 pages of their own
 PEOPLE = {
     "coordinator": COORDINATOR_EMAIL,

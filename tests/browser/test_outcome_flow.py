@@ -10,19 +10,10 @@ from playwright.async_api import expect
 from families import pupil_services, services
 from families.models import EMAILED
 from tests.browser.crawl import sign_in
-from tests.browser.harness import PageAudit
+from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit, fill_date_of_birth, sign_in_pupil
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 812}
-PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
-
-
-async def _confirm_birth(phone, born) -> None:
-    await phone.get_by_label("Day").fill(str(born.day))
-    await phone.get_by_label("Month").fill(str(born.month))
-    await phone.get_by_label("Year").fill(str(born.year))
 
 
 async def test_a_pupil_reads_the_letter_and_a_parent_asks_for_a_review_a_coordinator_decides(
@@ -39,10 +30,7 @@ async def test_a_pupil_reads_the_letter_and_a_parent_asks_for_a_review_a_coordin
     audit = await PageAudit(phone, live_server.url).attach()
     try:
         # The pupil signs in and reads the letter.
-        await audit.visit("/pupil/sign-in")
-        await phone.get_by_label("Your code").fill(code)
-        await _confirm_birth(phone, born)
-        await phone.get_by_role("button", name="Sign in").click()
+        await sign_in_pupil(phone, audit, code, born)
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Your placement")
         await audit.settled()
         await phone.get_by_role("link", name="Read the outcome letter").click()
@@ -63,7 +51,7 @@ async def test_a_pupil_reads_the_letter_and_a_parent_asks_for_a_review_a_coordin
     try:
         # The parent opens the link, reads the outcome and asks for a review.
         await audit.visit(f"/parents/{secret}")
-        await _confirm_birth(phone, born)
+        await fill_date_of_birth(phone, born)
         await phone.get_by_role("button", name="Continue").click()
         await expect(phone.get_by_text("You got your second choice")).to_be_visible()
         await audit.settled()

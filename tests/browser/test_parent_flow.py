@@ -12,13 +12,10 @@ from sqlalchemy import select
 from placements.accounts.models import Role
 from placements.notifications.models import OutboxMessage
 from schools.models import Consent
-from tests.browser.harness import PageAudit
+from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit, fill_date_of_birth
 from tests.support import PASSWORD, make_pupil, make_user
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 812}
-PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
 
 
 async def test_a_parent_consents_on_a_phone_from_the_emailed_link(db, live_server, browser, page, page_audit):
@@ -53,9 +50,7 @@ async def test_a_parent_consents_on_a_phone_from_the_emailed_link(db, live_serve
     try:
         await audit.visit(path)
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Confirm your child's date of birth")
-        await phone.get_by_label("Day").fill(str(born.day))
-        await phone.get_by_label("Month").fill(str(born.month))
-        await phone.get_by_label("Year").fill(str(born.year))
+        await fill_date_of_birth(phone, born)
         await phone.get_by_role("button", name="Continue").click()
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Work placement consent for Ada")
         await audit.settled()

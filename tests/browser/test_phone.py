@@ -10,13 +10,10 @@ import pytest
 
 from placements.accounts.models import Role
 from tests.browser.crawl import sign_in
-from tests.browser.harness import PageAudit
+from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit
 from tests.support import PASSWORD, make_school, make_user
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 812}
-PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
 
 
 async def _phone(browser: Any, live_server: Any, *, javascript: bool) -> Any:

@@ -16,7 +16,7 @@ from matching.models import Preference
 from placements.accounts.models import Role
 from placements.clock import today
 from programme.models import Stage
-from tests.browser.harness import PageAudit
+from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit, sign_in_pupil
 from tests.support import (
     make_compliance,
     make_consent,
@@ -28,9 +28,6 @@ from tests.support import (
 )
 
 pytestmark = pytest.mark.browser
-
-PHONE = {"width": 375, "height": 812}
-PAGE_WIDTH = "[document.documentElement.scrollWidth, window.innerWidth]"
 
 
 async def test_a_pupil_shortlists_and_ranks_placements_on_a_phone(db, live_server, browser):
@@ -52,12 +49,7 @@ async def test_a_pupil_shortlists_and_ranks_placements_on_a_phone(db, live_serve
     phone = await context.new_page()
     audit = await PageAudit(phone, live_server.url).attach()
     try:
-        await audit.visit("/pupil/sign-in")
-        await phone.get_by_label("Your code").fill(code)
-        await phone.get_by_label("Day").fill(str(born.day))
-        await phone.get_by_label("Month").fill(str(born.month))
-        await phone.get_by_label("Year").fill(str(born.year))
-        await phone.get_by_role("button", name="Sign in").click()
+        await sign_in_pupil(phone, audit, code, born)
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Your placement choices")
         await audit.settled()
 

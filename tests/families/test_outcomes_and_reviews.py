@@ -97,7 +97,7 @@ async def test_a_pupil_reads_an_unplaced_outcome_and_asks_for_a_review(client, a
     assert "secret_hash" not in export.text
 
 
-async def test_reviews_are_refused_before_results_and_the_queue_is_the_coordinators(
+async def test_before_results_there_is_no_letter_reviews_are_refused_and_the_queue_is_the_coordinators(
     client, app, db, published
 ):
     round_, staff, _, placed, _ = published
@@ -107,7 +107,10 @@ async def test_reviews_are_refused_before_results_and_the_queue_is_the_coordinat
     await db.commit()
     async with second_browser(app) as phone:
         await phone.submit("/pupil/sign-in", {"code": code, **born(placed)})
-        assert "Web team helper" not in (await phone.page("/pupil")).text  # nothing before publication
+        home = await phone.page("/pupil")
+        assert "Web team helper" not in home.text and "/pupil/letter" not in home.text  # nothing yet
+        for path in ("/pupil/letter", "/pupil/letter.pdf", "/pupil/certificate.pdf"):
+            assert (await phone.page(path)).status_code == 404
         early = await phone.submit("/pupil/review", {"reason": "Too soon"})
         assert early.status_code == 400 and "only while the round" in early.text
     await client.sign_in(staff)
