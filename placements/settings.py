@@ -78,6 +78,10 @@ class Settings:
     port: int = DEFAULT_PORT
     # Where people reach the service: every link in an email starts with it.
     base_url: str = local_base_url(DEFAULT_PORT)
+    # Who runs the programme and how people reach them: the privacy notice, the accessibility
+    # statement and the transparency record name them.
+    organisation: str = "The council"
+    contact_email: str = "placements@localhost"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     jobs: JobSettings = field(default_factory=JobSettings)
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
@@ -154,6 +158,8 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         environment=(env.get("PLACEMENTS_ENV") or "development").strip().lower(),
         port=port,
         base_url=(env.get("BASE_URL") or local_base_url(port)).rstrip("/"),
+        organisation=env.get("ORGANISATION_NAME") or defaults.organisation,
+        contact_email=env.get("CONTACT_EMAIL") or defaults.contact_email,
         session_lifetime=_positive(env, "SESSION_LIFETIME_HOURS", 12, int) * 3600,
         concurrent_requests=_positive(env, "CONCURRENT_REQUESTS", defaults.concurrent_requests, int),
         smtp=smtp,

@@ -12,6 +12,7 @@ from placements.domains import Domain
 from programme import models  # noqa: F401  (the round's table)
 from programme.models import Round, Stage
 from programme.queries import current_round
+from programme.statements import StatementPages
 
 
 def _stage_dates(round_: Round | None) -> list[tuple[str, date]]:
@@ -30,4 +31,4 @@ async def _home(db: AsyncSession, user: User) -> dict[str, Any]:
     return {"round": round_, "stage_dates": _stage_dates(round_)}
 
 
-DOMAIN = Domain(name="programme", home=_home)
+DOMAIN = Domain(name="programme", route_handlers=(StatementPages,), home=_home)

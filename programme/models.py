@@ -29,6 +29,10 @@ class Stage(enum.StrEnum):
         return self.value.replace("_", " ").capitalize()
 
 
+# How long a round's pupil data is kept after the round closes, unless the coordinator sets otherwise.
+KEEP_PUPIL_DATA_MONTHS = 12
+
+
 class Round(UUIDAuditBase):
     __tablename__ = "matching_round"
 
@@ -46,7 +50,7 @@ class Round(UUIDAuditBase):
     # The day the round entered each stage it has reached ({stage: ISO date}), shown to everyone.
     stage_dates: Mapped[dict[str, str]] = mapped_column(JsonB, default=dict)
     # How long the round's pupil data is kept once the round closes; a daily job erases it after that.
-    keep_pupil_data_months: Mapped[int] = mapped_column(default=12)
+    keep_pupil_data_months: Mapped[int] = mapped_column(default=KEEP_PUPIL_DATA_MONTHS)
     pupil_data_erased_on: Mapped[date | None] = mapped_column(default=None)
     # The round's anonymous figures, kept when its pupil data is erased so year-on-year reports remain.
     aggregates: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)

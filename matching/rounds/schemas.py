@@ -16,7 +16,7 @@ from matching.rounds import services as rounds
 from matching.rounds.keeping import MAX_MONTHS, MIN_MONTHS, erase_after
 from matching.rounds.services import NEXT, RoundData
 from placements.web.schemas import from_model
-from programme.models import Round, Stage
+from programme.models import KEEP_PUPIL_DATA_MONTHS, Round, Stage
 
 # The presets give rank costs for this many choices, so no round may allow more.
 MOST_CHOICES = min(len(costs) for _, costs in PRESETS.values())
@@ -72,7 +72,7 @@ class RoundIn(Struct, kw_only=True):
     target: Target = 500
     max_choices: MaxChoices = 5
     respond_within_days: RespondWithinDays = 14
-    keep_pupil_data_months: KeepPupilDataMonths = 12
+    keep_pupil_data_months: KeepPupilDataMonths = KEEP_PUPIL_DATA_MONTHS
     preferences_open_on: date | None = None
     preferences_close_on: date | None = None
     publish_on: date | None = None

@@ -21,7 +21,7 @@ from matching.models import ChoiceEntry, MatchRun, RunKind, RunStatus
 from placements.audit.services import record
 from placements.clock import today
 from placements.db import locked
-from programme.models import Round, Stage
+from programme.models import KEEP_PUPIL_DATA_MONTHS, Round, Stage
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,7 +73,7 @@ class RoundData:
     target: int = 500
     max_choices: int = 5
     respond_within_days: int = 14
-    keep_pupil_data_months: int = 12
+    keep_pupil_data_months: int = KEEP_PUPIL_DATA_MONTHS
     preferences_open_on: date | None = None
     preferences_close_on: date | None = None
     publish_on: date | None = None
