@@ -18,6 +18,7 @@ from matching.reports.pages import ReportPages
 from matching.retention import services as retention  # noqa: F401  (registers the retention job)
 from matching.rounds.api import RoundsApi
 from matching.rounds.pages import RoundPages
+from matching.runs import metrics  # noqa: F401  (its runs by status in /metrics)
 from matching.runs import services as runs  # noqa: F401  (registers the matching run job)
 from matching.runs.api import RoundRunsApi, RunsApi
 from matching.runs.pages import RoundRunPages, RunPages

@@ -48,6 +48,7 @@ from placements.web.acting import acting_of
 from placements.web.capacity import capacity_middleware
 from placements.web.errors import MAX_BODY_BYTES, document_refusals, exception_handlers
 from placements.web.health import HealthController
+from placements.web.metrics import REQUESTS, MetricsController
 from placements.web.pages import HomeController
 from placements.web.security import add_security_headers
 from placements.web.templating import template_config
@@ -117,9 +118,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await active.close()
             install_queue(None)
 
+    metrics = bool(settings.metrics_token)
     return Litestar(
         route_handlers=[
             *ROUTE_HANDLERS,
+            *([MetricsController] if metrics else []),
             create_static_files_router(
                 path="/static",
                 directories=[ROOT / "static"],
@@ -131,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         middleware=[
             capacity_middleware(settings.concurrent_requests),
+            *([REQUESTS.middleware] if metrics else []),
             session_auth(settings).middleware,
             transaction_middleware(alchemy.session_scope_key),
             audit_trail_middleware(alchemy),

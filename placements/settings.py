@@ -93,6 +93,8 @@ class Settings:
     # Requests one web process works on at once; past it, the excess is refused with 503 at once.
     concurrent_requests: int = 32
     sql_echo: bool = False
+    # The bearer token Prometheus sends to read /metrics; unset, there is no /metrics.
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
@@ -176,6 +178,7 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
             health=_positive(env, "HEALTH_TIMEOUT", timeouts.health),
         ),
         sql_echo=_flag(env.get("SQL_ECHO")),
+        metrics_token=env.get("METRICS_TOKEN") or None,
     )
 
 

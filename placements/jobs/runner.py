@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import timedelta
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.registry import JobContext, JobDefinition, registered_jobs
+from placements.metrics import job_ended
 from placements.outages import is_outage
 from placements.settings import JobSettings
 
@@ -141,6 +143,7 @@ async def run_job(job_id: UUID, sessionmaker: async_sessionmaker[AsyncSession], 
         )
         return Ran(JobStatus.FAILED)
 
+    started = time.monotonic()
     work = asyncio.create_task(definition.function(context))
     try:
         await _beat_until_done(work, sessionmaker, job_id, attempt, settings.heartbeat)
@@ -153,6 +156,7 @@ async def run_job(job_id: UUID, sessionmaker: async_sessionmaker[AsyncSession], 
         if is_outage(exc) and attempt < settings.attempts:
             wait = backoff(attempt, settings.heartbeat)
             log.warning("job %s (%s): %s; trying again in %.0f s", job_id, name, type(exc).__name__, wait)
+            job_ended(name, "retried", time.monotonic() - started)
             await _finish(
                 sessionmaker,
                 job_id,
@@ -163,6 +167,7 @@ async def run_job(job_id: UUID, sessionmaker: async_sessionmaker[AsyncSession], 
             )
             return Ran(JobStatus.QUEUED, retry_in=wait)
         log.exception("job %s (%s) failed", job_id, name)
+        job_ended(name, "failed", time.monotonic() - started)
         if await _finish(
             sessionmaker,
             job_id,
@@ -176,6 +181,7 @@ async def run_job(job_id: UUID, sessionmaker: async_sessionmaker[AsyncSession], 
             await give_up(definition, context, f"an unexpected error ({type(exc).__name__})")
         return Ran(JobStatus.FAILED)
 
+    job_ended(name, "done", time.monotonic() - started)
     # The work is over, so the same request may start a new job from now on.
     await _finish(
         sessionmaker,
