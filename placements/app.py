@@ -50,6 +50,7 @@ from placements.web.errors import MAX_BODY_BYTES, document_refusals, exception_h
 from placements.web.health import HealthController
 from placements.web.metrics import REQUESTS, MetricsController
 from placements.web.pages import HomeController
+from placements.web.request_ids import request_id_middleware
 from placements.web.security import add_security_headers
 from placements.web.templating import template_config
 from placements.web.transactions import transaction_middleware
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[SQLAlchemyPlugin(config=alchemy)],
         middleware=[
+            request_id_middleware,
             capacity_middleware(settings.concurrent_requests),
             *([REQUESTS.middleware] if metrics else []),
             session_auth(settings).middleware,
@@ -171,6 +173,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"session": []}],
         ),
         exception_handlers=exception_handlers,
+        # The process's logging is set where it starts (placements.logs): Litestar's own would replace it.
+        logging_config=None,
         request_max_body_size=MAX_BODY_BYTES,
         lifespan=[job_queue],
         state=State(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import logging.config
 import os
 import sys
 from importlib.metadata import EntryPoint, entry_points
@@ -11,6 +12,7 @@ import click
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.commands import in_transaction, settings_or_fail
+from placements.logs import logging_config
 from placements.settings import get_settings
 
 
@@ -77,7 +79,7 @@ def serve(host: str, port: int, workers: int, concurrency: int | None, reload: b
         workers=workers,
         reload=reload,
         proxy_headers=True,
-        log_level="info",
+        log_config=logging_config(settings.log_format),
     )
 
 
@@ -90,6 +92,7 @@ def worker(burst: bool) -> None:
     import placements.app  # noqa: F401  (every domain's jobs and daily jobs register themselves)
     from placements.jobs.worker import worker_settings
 
+    logging.config.dictConfig(logging_config(settings_or_fail().log_format))
     try:
         run_worker(worker_settings(burst=burst))  # type: ignore[arg-type]
     except RuntimeError as exc:

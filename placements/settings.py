@@ -95,6 +95,8 @@ class Settings:
     sql_echo: bool = False
     # The bearer token Prometheus sends to read /metrics; unset, there is no /metrics.
     metrics_token: str | None = None
+    # "json" (one object a line, for a log store) or "text"; json in production unless set.
+    log_format: str = "text"
 
     @property
     def production(self) -> bool:
@@ -108,6 +110,8 @@ class Settings:
         """Refuse settings that would make a production service unsafe."""
         if self.environment not in {"development", "production"}:
             raise SettingsError("PLACEMENTS_ENV must be 'development' or 'production'")
+        if self.log_format not in {"json", "text"}:
+            raise SettingsError("LOG_FORMAT must be 'json' or 'text'")
         if self.production and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
             raise SettingsError("production needs SECRET_KEY set to a random value of at least 32 characters")
 
@@ -152,12 +156,13 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         sender=env.get("SMTP_FROM") or SmtpSettings.sender,
     )
     port = int(env.get("PORT") or DEFAULT_PORT)
+    environment = (env.get("PLACEMENTS_ENV") or "development").strip().lower()
     return Settings(
         database_url=normalise_database_url(env.get("DATABASE_URL") or defaults.database_url),
         redis_url=env.get("REDIS_URL") or None,
         queue_name=env.get("QUEUE_NAME") or defaults.queue_name,
         secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET,
-        environment=(env.get("PLACEMENTS_ENV") or "development").strip().lower(),
+        environment=environment,
         port=port,
         base_url=(env.get("BASE_URL") or local_base_url(port)).rstrip("/"),
         organisation=env.get("ORGANISATION_NAME") or defaults.organisation,
@@ -179,6 +184,9 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         ),
         sql_echo=_flag(env.get("SQL_ECHO")),
         metrics_token=env.get("METRICS_TOKEN") or None,
+        log_format=(env.get("LOG_FORMAT") or ("json" if environment == "production" else "text"))
+        .strip()
+        .lower(),
     )
 
 

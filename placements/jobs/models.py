@@ -46,3 +46,5 @@ class JobRecord(UUIDBase):
     heartbeat_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     started_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # The request that queued the job (placements.logs): the job's log lines carry it too.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)

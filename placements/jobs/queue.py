@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.runner import run_job
+from placements.logs import REQUEST_ID
 from placements.outages import ServiceUnavailable
 from placements.settings import JobSettings
 
@@ -188,6 +189,7 @@ async def submit(
         created_at=at,
         due_at=at,
         status=JobStatus.QUEUED,
+        request_id=REQUEST_ID.get(),
     )
     if dedupe_key is None:
         db.add(record)

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
 from placements.jobs.registry import JobContext, JobDefinition, registered_jobs
+from placements.logs import REQUEST_ID
 from placements.metrics import job_ended
 from placements.outages import is_outage
 from placements.settings import JobSettings
@@ -53,8 +54,11 @@ def _is_current(job_id: UUID, attempt: int) -> Any:
     )
 
 
-async def _claim(db: AsyncSession, job_id: UUID) -> tuple[str, dict[str, Any], int] | JobStatus | None:
-    """Take a queued job: (name, arguments, attempt); its status if it is not queued; None if absent."""
+async def _claim(
+    db: AsyncSession, job_id: UUID
+) -> tuple[str, dict[str, Any], int, str | None] | JobStatus | None:
+    """Take a queued job: (name, arguments, attempt, request id); its status if it is not queued;
+    None if absent."""
     at = now()
     taken = await db.execute(
         update(JobRecord)
@@ -73,7 +77,7 @@ async def _claim(db: AsyncSession, job_id: UUID) -> tuple[str, dict[str, Any], i
         return None
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         return record.status
-    return record.name, dict(record.arguments), record.attempts
+    return record.name, dict(record.arguments), record.attempts, record.request_id
 
 
 async def _beat_until_done(
@@ -123,13 +127,23 @@ async def give_up(definition: JobDefinition | None, context: JobContext, reason:
 
 async def run_job(job_id: UUID, sessionmaker: async_sessionmaker[AsyncSession], settings: JobSettings) -> Ran:
     """Run the job if it is queued. Raises only when the database cannot be reached to claim it."""
+    outside = REQUEST_ID.set(None)
+    try:
+        return await _run(job_id, sessionmaker, settings)
+    finally:
+        REQUEST_ID.reset(outside)
+
+
+async def _run(job_id: UUID, sessionmaker: async_sessionmaker[AsyncSession], settings: JobSettings) -> Ran:
     async with sessionmaker() as db:
         claimed = await _claim(db, job_id)
     if claimed is None:
         return Ran(None, missing=True)
     if isinstance(claimed, JobStatus):
         return Ran(claimed)
-    name, arguments, attempt = claimed
+    name, arguments, attempt, request_id = claimed
+    # The job's log lines name the request that queued it (a daily job's, its own id).
+    REQUEST_ID.set(request_id or f"job-{job_id.hex[:12]}")
     definition = registered_jobs().get(name)
     context = JobContext(job_id=job_id, arguments=arguments, sessionmaker=sessionmaker)
     if definition is None:

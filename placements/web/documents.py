@@ -5,7 +5,6 @@ laid out."""
 
 from __future__ import annotations
 
-import logging
 from typing import TYPE_CHECKING, Any
 
 from anyio import to_thread
@@ -16,9 +15,6 @@ from placements.web.downloads import attachment
 
 if TYPE_CHECKING:
     from litestar import Request, Response
-
-# WeasyPrint says each step of every document at INFO; the service's logs keep what went wrong.
-logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 # Everything a document shows is in its HTML and inline style: it never fetches, so a value typed
 # by a person (an employer's address, say) cannot make the server request a URL.
