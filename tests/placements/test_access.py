@@ -15,11 +15,12 @@ from placements.accounts.models import Role, User
 # The only paths anyone may use without signing in.
 PUBLIC_PATHS = re.compile(
     r"^/(sign-in|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*"
-    r"|employers/sign-up|api/employers/sign-up"
+    r"|employers/sign-up|api/employers/sign-up|privacy|accessibility"
     # A parent has no account: the link's secret and the child's date of birth stand in for one.
-    r"|parents(/\{secret:str\}(/consent|/withdraw|/review)?)?"
+    r"|parents(/\{secret:str\}(/consent|/withdraw|/review|/letter|/letter\.pdf|/certificate\.pdf)?)?"
     # A pupil signs in with the school's code and their date of birth, not an account.
-    r"|pupil(/sign-in|/sign-out|/placements(/\{placement_id:uuid\})?|/choices|/review|/reflection|/calendar\.ics)?)$"
+    r"|pupil(/sign-in|/sign-out|/placements(/\{placement_id:uuid\})?|/choices|/review|/reflection|/calendar\.ics"
+    r"|/letter|/letter\.pdf|/certificate\.pdf)?)$"
 )
 
 
