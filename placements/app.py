@@ -24,6 +24,7 @@ import programme.domain
 import schools.domain
 from placements import models
 from placements.accounts.api import AccountsApi
+from placements.accounts.api_tokens import token_requests
 from placements.accounts.auth import SESSION_STORE, csrf_bound_to_session, session_auth
 from placements.accounts.guards import PUBLIC, access_guard
 from placements.accounts.pages import (
@@ -33,6 +34,7 @@ from placements.accounts.pages import (
     SignOutController,
     UsersController,
 )
+from placements.accounts.token_pages import TokenPages
 from placements.audit.pages import AuditApi, AuditPages
 from placements.audit.trail import audit_trail_middleware
 from placements.db import alchemy_config, check_database, create_engine
@@ -81,6 +83,7 @@ ROUTE_HANDLERS: list[Any] = [
     SentEmailsPage,
     HomeController,
     HealthController,
+    TokenPages,
 ]
 
 
@@ -137,6 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             request_id_middleware,
             capacity_middleware(settings.concurrent_requests),
             *([REQUESTS.middleware] if metrics else []),
+            token_requests(settings.secret_key),
             session_auth(settings).middleware,
             transaction_middleware(alchemy.session_scope_key),
             audit_trail_middleware(alchemy),
@@ -158,7 +162,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             title="Placements",
             version="0.1.0",
             description="The JSON API of the council's work-placement service. "
-            "Sign in through /sign-in; send the csrftoken cookie back in the x-csrftoken header on writes.",
+            "Sign in through /sign-in and send the csrftoken cookie back in the x-csrftoken header on "
+            "writes; or create a personal access token at /api-tokens and send it as "
+            "`Authorization: Bearer plc_…` (no cookies, no CSRF token; a read-only token may only read).",
             path="/schema",
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
             # The document itself, at /schema too: no viewer that would load scripts from elsewhere.
@@ -167,10 +173,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 security_schemes={
                     "session": SecurityScheme(
                         type="apiKey", name="placements_session", security_scheme_in="cookie"
-                    )
+                    ),
+                    "token": SecurityScheme(
+                        type="http", scheme="bearer", description="A personal access token from /api-tokens"
+                    ),
                 }
             ),
-            security=[{"session": []}],
+            security=[{"session": []}, {"token": []}],
         ),
         exception_handlers=exception_handlers,
         # The process's logging is set where it starts (placements.logs): Litestar's own would replace it.

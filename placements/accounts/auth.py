@@ -23,13 +23,15 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.exceptions import PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.authentication import AuthenticationResult
 from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.security.session_auth import SessionAuth
+from litestar.security.session_auth import SessionAuth, SessionAuthMiddleware
 from litestar.utils.scope.state import ScopeState
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from placements.accounts import api_tokens
 from placements.accounts.models import User
 from placements.clock import now
 from placements.settings import Settings
@@ -183,8 +185,22 @@ def csrf_bound_to_session(connection: ASGIConnection[Any, Any, Any, Any], _handl
         raise PermissionDeniedException("CSRF token verification failed")
 
 
+class SessionOrTokenAuth(SessionAuthMiddleware):
+    """A person's session, or, on the JSON API, a personal access token (placements.accounts.api_tokens)."""
+
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        token = api_tokens.bearer_token(connection.scope)
+        if token is None:
+            return await super().authenticate_request(connection)
+        user = await api_tokens.authenticate(_request_db(connection), connection, token)
+        return AuthenticationResult(user=user, auth=token)
+
+
 def session_auth(settings: Settings) -> SessionAuth[User, RotatingSessionBackend]:
     return SessionAuth[User, RotatingSessionBackend](
+        authentication_middleware_class=SessionOrTokenAuth,
         retrieve_user_handler=_retrieve_user,
         session_backend_config=RotatingSessionConfig(
             store=SESSION_STORE,

@@ -103,3 +103,30 @@ class AccountToken(UUIDBase):
     created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class TokenScope(enum.StrEnum):
+    READ = "read"
+    FULL = "full"
+
+    @property
+    def label(self) -> str:
+        return {"read": "Read only", "full": "Your own rights"}[self.value]
+
+
+class ApiToken(UUIDBase):
+    """A personal access token for the JSON API, sent as `Authorization: Bearer …`: only its hash
+    is kept, it expires, and its owner (or a coordinator, by deactivating them) can stop it."""
+
+    __tablename__ = "api_token"
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[TokenScope] = mapped_column(enum_column(TokenScope))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+
+    user: Mapped[User] = relationship(lazy="raise")

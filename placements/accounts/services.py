@@ -100,7 +100,7 @@ async def authenticate(db: AsyncSession, *, email: str, password: str, ip_addres
     return user
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -112,7 +112,7 @@ async def issue_token(db: AsyncSession, *, user: User, purpose: TokenPurpose) ->
         AccountToken(
             user_id=user.id,
             purpose=purpose,
-            token_hash=_token_hash(token),
+            token_hash=token_hash(token),
             created_at=now(),
             expires_at=now() + timedelta(seconds=max_age),
         )
@@ -124,7 +124,7 @@ async def issue_token(db: AsyncSession, *, user: User, purpose: TokenPurpose) ->
 async def find_valid_token(db: AsyncSession, token: str, purpose: TokenPurpose) -> AccountToken | None:
     found = await db.scalar(
         select(AccountToken).where(
-            AccountToken.token_hash == _token_hash(token), AccountToken.purpose == purpose
+            AccountToken.token_hash == token_hash(token), AccountToken.purpose == purpose
         )
     )
     if found is None or found.used_at is not None or found.expires_at <= now():
