@@ -355,3 +355,14 @@ async def sign_in_pupil(page: Any, audit: PageAudit, code: str, born: Any) -> No
     await page.get_by_label("Your code").fill(code)
     await fill_date_of_birth(page, born)
     await page.get_by_role("button", name="Sign in").click()
+
+
+@asynccontextmanager
+async def on_a_phone(browser: Any, live_server: LiveServer) -> AsyncIterator[tuple[Any, PageAudit]]:
+    """A browser of its own at phone width, and its page with every page it shows audited."""
+    context = await browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
+    try:
+        page = await context.new_page()
+        yield page, await PageAudit(page, live_server.url).attach()
+    finally:
+        await context.close()

@@ -14,7 +14,7 @@ import pytest
 from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, load_demo
 from placements.accounts.models import Role
 from tests.browser.crawl import Crawl, shape, sign_in
-from tests.browser.harness import PHONE, PageAudit
+from tests.browser.harness import PHONE, PageAudit, on_a_phone
 from tests.support import PASSWORD, make_user
 
 pytestmark = pytest.mark.browser
@@ -76,10 +76,7 @@ def test_pages_that_differ_only_by_ids_or_query_values_have_one_shape():
 
 async def test_a_crawl_lists_every_problem_of_every_page(db, live_server, browser):
     coordinator = await make_user(db, Role.COORDINATOR)
-    context = await browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
-    try:
-        page = await context.new_page()
-        audit = await PageAudit(page, live_server.url).attach()
+    async with on_a_phone(browser, live_server) as (page, audit):
         await sign_in(page, coordinator.email, PASSWORD, audit)
         # A page the app does not have, served to the browser alone: too wide (900 px and the 8 px margins),
         # an error in its console, and links to a page that is missing, one that is fine, and another site.
@@ -100,5 +97,3 @@ async def test_a_crawl_lists_every_problem_of_every_page(db, live_server, browse
         assert "tester: /nowhere answered 404 (linked from /broken)" in problems
         assert "tester: console error on " in problems and "boom" in problems
         assert "example.org" not in problems
-    finally:
-        await context.close()

@@ -10,7 +10,7 @@ from playwright.async_api import expect
 from families import pupil_services, services
 from families.models import EMAILED
 from tests.browser.crawl import sign_in
-from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit, fill_date_of_birth, sign_in_pupil
+from tests.browser.harness import PAGE_WIDTH, PHONE, fill_date_of_birth, on_a_phone, sign_in_pupil
 from tests.support import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,7 @@ async def test_a_pupil_reads_the_letter_and_a_parent_asks_for_a_review_a_coordin
     await db.commit()
     born, name = placed.date_of_birth, placed.first_name
 
-    context = await browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
-    phone = await context.new_page()
-    audit = await PageAudit(phone, live_server.url).attach()
-    try:
+    async with on_a_phone(browser, live_server) as (phone, audit):
         # The pupil signs in and reads the letter.
         await sign_in_pupil(phone, audit, code, born)
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Your placement")
@@ -38,17 +35,12 @@ async def test_a_pupil_reads_the_letter_and_a_parent_asks_for_a_review_a_coordin
         await expect(phone.get_by_text("You got your second choice")).to_be_visible()
         await audit.settled()
         assert await phone.evaluate(PAGE_WIDTH) == [PHONE["width"], PHONE["width"]]
-        pdf = await context.request.get("/pupil/letter.pdf")
+        pdf = await phone.context.request.get("/pupil/letter.pdf")
         assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
         assert (await pdf.body()).startswith(b"%PDF-")
         audit.assert_clean()
-    finally:
-        await context.close()
 
-    context = await browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
-    phone = await context.new_page()
-    audit = await PageAudit(phone, live_server.url).attach()
-    try:
+    async with on_a_phone(browser, live_server) as (phone, audit):
         # The parent opens the link, reads the outcome and asks for a review.
         await audit.visit(f"/parents/{secret}")
         await fill_date_of_birth(phone, born)
@@ -79,5 +71,3 @@ async def test_a_pupil_reads_the_letter_and_a_parent_asks_for_a_review_a_coordin
         await expect(phone.get_by_text("A free bus pass comes with the placement.")).to_be_visible()
         await audit.settled()
         audit.assert_clean()
-    finally:
-        await context.close()

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from placements.accounts.models import Role
 from placements.notifications.models import OutboxMessage
 from schools.models import Consent
-from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit, fill_date_of_birth
+from tests.browser.harness import PAGE_WIDTH, PHONE, fill_date_of_birth, on_a_phone
 from tests.support import PASSWORD, make_pupil, make_user
 
 pytestmark = pytest.mark.browser
@@ -44,10 +44,7 @@ async def test_a_parent_consents_on_a_phone_from_the_emailed_link(db, live_serve
     path = re.search(r"(/parents/[\w-]+)", body).group(1)
 
     # The parent, on a phone.
-    context = await browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
-    phone = await context.new_page()
-    audit = await PageAudit(phone, live_server.url).attach()
-    try:
+    async with on_a_phone(browser, live_server) as (phone, audit):
         await audit.visit(path)
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Confirm your child's date of birth")
         await fill_date_of_birth(phone, born)
@@ -67,8 +64,6 @@ async def test_a_parent_consents_on_a_phone_from_the_emailed_link(db, live_serve
         await audit.settled()
         assert await phone.evaluate(PAGE_WIDTH) == [PHONE["width"], PHONE["width"]]
         audit.assert_clean()
-    finally:
-        await context.close()
 
     await db.commit()
     consent = await db.scalar(select(Consent).where(Consent.pupil_id == pupil_id))

@@ -16,7 +16,7 @@ from matching.models import Preference
 from placements.accounts.models import Role
 from placements.clock import today
 from programme.models import Stage
-from tests.browser.harness import PAGE_WIDTH, PHONE, PageAudit, sign_in_pupil
+from tests.browser.harness import PAGE_WIDTH, PHONE, on_a_phone, sign_in_pupil
 from tests.support import (
     make_compliance,
     make_consent,
@@ -45,10 +45,7 @@ async def test_a_pupil_shortlists_and_ranks_placements_on_a_phone(db, live_serve
     await db.commit()
     born, pupil_id = pupil.date_of_birth, pupil.id
 
-    context = await browser.new_context(base_url=live_server.url, locale="en-GB", viewport=PHONE)
-    phone = await context.new_page()
-    audit = await PageAudit(phone, live_server.url).attach()
-    try:
+    async with on_a_phone(browser, live_server) as (phone, audit):
         await sign_in_pupil(phone, audit, code, born)
         await expect(phone.get_by_role("heading", level=1)).to_have_text("Your placement choices")
         await audit.settled()
@@ -75,8 +72,6 @@ async def test_a_pupil_shortlists_and_ranks_placements_on_a_phone(db, live_serve
         await audit.settled()
         assert await phone.evaluate(PAGE_WIDTH) == [PHONE["width"], PHONE["width"]]
         audit.assert_clean()
-    finally:
-        await context.close()
 
     await db.commit()
     titles = list(
