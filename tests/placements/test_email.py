@@ -8,13 +8,14 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from placements.accounts.models import Role, User
 from placements.notifications.headers import recipient, subject_line
 from placements.notifications.models import OutboxMessage
 from placements.notifications.services import queue_email
 from placements.settings import SmtpSettings, get_settings
-from tests.support import run_queued_jobs
+from tests.support import make_user, run_queued_jobs
 
 
 class Inbox(Message):
@@ -112,3 +113,20 @@ async def test_every_email_goes_through_the_header_checks(client, db, smtp_serve
     await run_queued_jobs()
     [sent] = smtp_server.received
     assert sent["Subject"] == "New employer Bcc: all@example.org" and sent["Bcc"] is None
+
+
+@pytest.mark.parametrize(
+    "address", ["a;b@example.org", "kim@example.org,", "<kim@example.org>", "a\u2028b@x.org"]
+)
+async def test_an_address_the_outbox_would_refuse_is_refused_where_it_is_typed(client, db, address):
+    """The forms and the API accept exactly the addresses the outbox sends to: a 400 with a reason,
+    never an invitation that fails when its email is queued."""
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    body = {"email": address, "name": "New Person", "role": "coordinator"}
+    refused = await client.api("POST", "/api/users", json=body)
+    assert refused.status_code == 400, refused.text
+    form = await client.submit(
+        "/users/invite", {"email": address, "name": "New Person", "role": "coordinator"}
+    )
+    assert form.status_code == 400 and "correct format" in form.text
+    assert await db.scalar(select(func.count()).select_from(User).where(User.name == "New Person")) == 0
