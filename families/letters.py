@@ -3,12 +3,12 @@ for the pupil, their parent and their school: each reads the same words about th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from uuid import UUID
 
 from litestar import Controller, Request, Response, get
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
 from families.outcomes import outcome_context
@@ -16,6 +16,7 @@ from placements.accounts.guards import STAFF_OR_COORDINATOR
 from placements.db import DbSession
 from placements.web.acting import Acting
 from placements.web.documents import pdf_document
+from programme.models import Round
 from programme.queries import current_round
 from schools.models import School
 from schools.queries import get_pupil
@@ -32,9 +33,10 @@ def _published(context: dict[str, Any]) -> dict[str, Any]:
     return context
 
 
-async def school_context(db: AsyncSession, pupil: Pupil) -> dict[str, Any]:
-    """What the letter and certificate need when the school prints them for a family."""
-    round_ = await current_round(db)
+async def school_context(db: AsyncSession, pupil: Pupil, round_id: UUID | None) -> dict[str, Any]:
+    """What the letter and certificate need when the school prints them for a family: of the round
+    asked for (an earlier year's, from its outcome page), else the current one."""
+    round_ = await db.get(Round, round_id) if round_id else await current_round(db)
     return {
         "pupil": pupil,
         "school": await db.get_one(School, pupil.school_id),
@@ -72,22 +74,35 @@ class LetterPages(Controller):
     include_in_schema = False
     opt = STAFF_OR_COORDINATOR
 
-    async def _context(self, acting: Acting, db: AsyncSession, pupil_id: UUID, what: str) -> dict[str, Any]:
+    async def _context(
+        self, acting: Acting, db: AsyncSession, pupil_id: UUID, round_id: UUID | None, what: str
+    ) -> dict[str, Any]:
         pupil = await get_pupil(db, user=acting.user, pupil_id=pupil_id)
         await acting.audit(
             db, "family_document_printed", record_type="pupil", record_id=pupil.id, document=what
         )
-        return await school_context(db, pupil)
+        return await school_context(db, pupil, round_id)
 
     @get("/{pupil_id:uuid}/outcome.pdf")
     async def letter(
-        self, acting: Acting, request: Request[Any, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[Any, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
+        round_id: Annotated[UUID | None, QueryParameter(name="round")] = None,
     ) -> Response[Any]:
-        return await letter_pdf(request, await self._context(acting, db_session, pupil_id, "outcome letter"))
+        context = await self._context(acting, db_session, pupil_id, round_id, "outcome letter")
+        return await letter_pdf(request, context)
 
     @get("/{pupil_id:uuid}/certificate.pdf")
     async def certificate(
-        self, acting: Acting, request: Request[Any, Any, Any], pupil_id: FromPath[UUID], db_session: DbSession
+        self,
+        acting: Acting,
+        request: Request[Any, Any, Any],
+        pupil_id: FromPath[UUID],
+        db_session: DbSession,
+        round_id: Annotated[UUID | None, QueryParameter(name="round")] = None,
     ) -> Response[Any]:
-        context = await self._context(acting, db_session, pupil_id, "certificate")
+        context = await self._context(acting, db_session, pupil_id, round_id, "certificate")
         return await certificate_pdf(request, context)

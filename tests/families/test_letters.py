@@ -14,8 +14,9 @@ from families import pupil_services
 from matching.models import FollowUp, Outcome
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
+from programme.models import Stage
 from tests.families.conftest import PARENT_EMAIL
-from tests.support import born, emailed_link, make_user, second_browser
+from tests.support import born, emailed_link, make_round, make_user, second_browser
 
 
 def _tagged_text(response) -> str:
@@ -129,3 +130,17 @@ async def test_what_people_typed_is_printed_as_text_and_fetches_nothing(client, 
     await client.sign_in(staff)
     text = _tagged_text(await client.page(f"/letters/{placed.id}/outcome.pdf"))
     assert "".join(hostile.split()) in "".join(text.split())  # a long line wraps anywhere
+
+
+async def test_a_school_prints_a_letter_of_an_earlier_round_from_its_outcome(client, db, published):
+    round_, staff, _, placed, _ = published
+    round_.stage = Stage.CLOSED
+    await make_round(db, programme_year=round_.programme_year + 1)
+    await db.commit()
+    await client.sign_in(staff)
+    outcome_id = await db.scalar(select(Outcome.id).where(Outcome.pupil_id == placed.id))
+    link = f"/letters/{placed.id}/outcome.pdf?round={round_.id}"
+    assert link in (await client.page(f"/outcomes/{outcome_id}")).text
+    assert (await client.page(f"/letters/{placed.id}/outcome.pdf")).status_code == 404  # the new round's
+    assert "Web team helper" in _tagged_text(await client.page(link))
+    assert (await client.page(f"/letters/{placed.id}/outcome.pdf?round=nonsense")).status_code == 400
