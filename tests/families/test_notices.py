@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from uuid import uuid4
 
-import time_machine
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from families import pupil_services
 from families.models import ParentLink
@@ -16,6 +17,7 @@ from families.notices import choice_reminders, consent_reminders
 from families.services import email_link
 from placements.accounts.models import Role
 from placements.clock import now, today
+from placements.jobs.registry import JobContext
 from placements.jobs.schedule import start_daily_job
 from placements.notifications.models import OutboxMessage
 from programme.models import Stage
@@ -85,7 +87,7 @@ async def test_parents_who_have_not_answered_are_reminded_once_in_the_last_week(
 
 
 async def test_three_days_before_choices_close_schools_and_parents_hear_once_whose_choices_are_missing(
-    client, db
+    client, db, engine
 ):
     round_ = await make_round(
         db, stage=Stage.PREFERENCES_OPEN, preferences_close_on=today() + timedelta(days=5)
@@ -111,11 +113,18 @@ async def test_three_days_before_choices_close_schools_and_parents_hear_once_who
     await db.commit()
     await run_queued_jobs()  # the lock's email to the parent is sent before the test writes again
 
-    async def reminded() -> dict[str, str]:
+    # The job itself, run as the daily scheduler would on three days, by moving the closing date:
+    # the schedule's own once-a-day is tested with the jobs, and a moved clock upsets a Redis worker.
+    context = JobContext(
+        job_id=uuid4(), arguments={}, sessionmaker=async_sessionmaker(engine, expire_on_commit=False)
+    )
+
+    async def reminded(days_left: int) -> dict[str, str]:
+        round_.preferences_close_on = today() + timedelta(days=days_left)
+        await db.commit()
         for _ in range(2):  # a second run the same day sends nothing more
-            await start_daily_job(db, choice_reminders.__name__)
-            await db.commit()
-            await run_queued_jobs()
+            await choice_reminders(context)
+        await run_queued_jobs()
         await db.commit()
         sent = await db.execute(
             select(OutboxMessage.to_address, OutboxMessage.body).where(
@@ -124,11 +133,9 @@ async def test_three_days_before_choices_close_schools_and_parents_hear_once_who
         )
         return dict(sent.all())
 
-    assert await reminded() == {}  # five days before: not yet
-    with time_machine.travel(now() + timedelta(days=2), tick=False):
-        sent = await reminded()
+    assert await reminded(5) == {}  # five days before: not yet
+    sent = await reminded(3)
     assert set(sent) == {staff.email, "idle@example.com"}
     assert "1 have not chosen any placements yet and 1 have choices you have not checked" in sent[staff.email]
     assert idle.first_name in sent["idle@example.com"] and "/pupil/sign-in" in sent["idle@example.com"]
-    with time_machine.travel(now() + timedelta(days=3), tick=False):
-        assert set(await reminded()) == {staff.email, "idle@example.com"}  # once a round, not once a day
+    assert set(await reminded(2)) == {staff.email, "idle@example.com"}  # once a round, not once a day
