@@ -26,7 +26,7 @@ from placements import models
 from placements.accounts.api import AccountsApi
 from placements.accounts.api_tokens import token_requests
 from placements.accounts.auth import SESSION_STORE, csrf_bound_to_session, session_auth
-from placements.accounts.guards import PUBLIC, access_guard
+from placements.accounts.guards import PUBLIC, SAFE_METHODS, access_guard
 from placements.accounts.pages import (
     AccountController,
     PasswordController,
@@ -152,7 +152,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             secret=settings.secret_key,
             cookie_secure=settings.secure_cookies,
             cookie_samesite="lax",
-            safe_methods={"GET", "HEAD", "OPTIONS"},
+            safe_methods=set(SAFE_METHODS),
         ),
         stores={
             SESSION_STORE: database_store(alchemy, "sessions"),

@@ -14,6 +14,7 @@ from litestar.exceptions import NotAuthorizedException, NotFoundException, Permi
 from litestar.middleware.csrf import generate_csrf_token
 from sqlalchemy import select
 
+from placements.accounts.guards import SAFE_METHODS
 from placements.accounts.models import ApiToken, TokenScope, User
 from placements.accounts.services import token_hash
 from placements.audit.services import record
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 
 PREFIX = "plc_"
 LIFETIMES = (7, 30, 90, 365)  # days a person may choose
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_NAME = 100
 
 
@@ -133,11 +133,17 @@ async def create_token(
     return token, secret
 
 
-async def revoke_token(db: AsyncSession, *, user: User, token_id: Any, ip_address: str | None) -> ApiToken:
-    """Stop one of `user`'s own tokens; another person's is not found."""
+async def own_token(db: AsyncSession, *, user: User, token_id: Any) -> ApiToken:
+    """One of `user`'s own tokens; another person's is not found."""
     token = await db.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
     if token is None:
         raise NotFoundException("You have no API token with this id")
+    return token
+
+
+async def revoke_token(db: AsyncSession, *, user: User, token_id: Any, ip_address: str | None) -> ApiToken:
+    """Stop one of `user`'s own tokens."""
+    token = await own_token(db, user=user, token_id=token_id)
     token = await locked(db, ApiToken, token.id) or token
     if token.revoked_at is None:
         token.revoked_at = now()

@@ -32,6 +32,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts import api_tokens
+from placements.accounts.guards import SAFE_METHODS
 from placements.accounts.models import User
 from placements.clock import now
 from placements.settings import Settings
@@ -40,7 +41,6 @@ from placements.store import StoreEntry
 SESSION_STORE = "sessions"
 ROTATE = "placements.rotate_session"
 NEW_CSRF_TOKEN = "placements.new_csrf_token"  # noqa: S105 - a key in the scope, not a secret
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 LOADED = "placements.loaded_session"
 RENEWED_AT = "renewed_at"
 RENEW_AFTER = 60  # seconds

@@ -15,6 +15,8 @@ from litestar.handlers.base import BaseRouteHandler
 from placements.accounts.models import Role, User
 
 PUBLIC: dict[str, Any] = {"public": True}
+# The methods that only read: a read-only API token may use them, and they need no CSRF token.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def access(*roles: Role) -> dict[str, Any]:

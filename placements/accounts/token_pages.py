@@ -7,15 +7,13 @@ from typing import Any
 from uuid import UUID
 
 from litestar import Controller, Request, get, post
-from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 
 from placements.accounts import api_tokens
 from placements.accounts.guards import access
-from placements.accounts.models import ApiToken, TokenScope, User
+from placements.accounts.models import TokenScope, User
 from placements.db import DbSession
 from placements.refusals import Refusal
 from placements.web.acting import Acting
@@ -70,11 +68,7 @@ class TokenPages(Controller):
     async def confirm_revoke(
         self, request: Request[User, Any, Any], token_id: FromPath[UUID], db_session: DbSession
     ) -> Template:
-        token = await db_session.scalar(
-            select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == request.user.id)
-        )
-        if token is None:
-            raise NotFoundException("You have no API token with this id")
+        token = await api_tokens.own_token(db_session, user=request.user, token_id=token_id)
         return Template(template_name="placements/api_token_revoke.html", context={"token": token})
 
     @post("/{token_id:uuid}/revoke")
