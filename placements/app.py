@@ -34,7 +34,14 @@ from placements.accounts.pages import (
     SignOutController,
     UsersController,
 )
+from placements.accounts.sso_pages import SsoController
 from placements.accounts.token_pages import TokenPages
+from placements.accounts.two_step_pages import (
+    SecondStepController,
+    TwoStepController,
+    TwoStepResetController,
+    two_step_in_place,
+)
 from placements.audit.pages import AuditApi, AuditPages
 from placements.audit.trail import audit_trail_middleware
 from placements.db import alchemy_config, check_database, create_engine
@@ -72,7 +79,11 @@ metadata = models.metadata
 ROUTE_HANDLERS: list[Any] = [
     *(handler for domain in DOMAINS for handler in domain.route_handlers),
     SignInController,
+    SecondStepController,
+    SsoController,
     SignOutController,
+    TwoStepController,
+    TwoStepResetController,
     PasswordController,
     UsersController,
     AccountController,
@@ -146,7 +157,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             audit_trail_middleware(alchemy),
         ],
         before_send=[add_security_headers],
-        guards=[access_guard, csrf_bound_to_session],
+        guards=[access_guard, two_step_in_place, csrf_bound_to_session],
         dependencies={"acting": Provide(acting_of, sync_to_thread=False)},
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

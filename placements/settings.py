@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -12,6 +13,8 @@ from dotenv import load_dotenv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "development-only-secret-change-me"  # noqa: S105 - refused in production
+# The roles people have (placements.accounts.models.Role), named here so settings import nothing.
+ROLES = frozenset({"coordinator", "school_staff", "employer_user"})
 
 
 class SettingsError(RuntimeError):
@@ -36,6 +39,101 @@ class SmtpSettings:
     @property
     def configured(self) -> bool:
         return bool(self.host)
+
+
+# GOV.UK Notify's API; tests point NOTIFY_BASE_URL at a local stand-in.
+NOTIFY_URL = "https://api.notifications.service.gov.uk"
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+# Notify's API keys are `{key name}-{service id}-{secret}`, both of the last two UUIDs.
+_NOTIFY_KEY = re.compile(rf"^.+-{_UUID}-{_UUID}$")
+_TEMPLATE_ID = re.compile(rf"^{_UUID}$")
+
+
+@dataclass(frozen=True)
+class NotifySettings:
+    """GOV.UK Notify, which sends instead of SMTP when an API key is set. Notify sends only its own
+    templates, so the council makes two: an email whose subject is ((subject)) and whose body is
+    ((body)), and a text message whose body is ((body)); every message fills one of them in."""
+
+    api_key: str | None = None
+    base_url: str = NOTIFY_URL
+    email_template_id: str | None = None
+    # Without it, text messages stay in the outbox.
+    sms_template_id: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.api_key)
+
+    def check(self) -> None:
+        if not self.configured:
+            return
+        if not _NOTIFY_KEY.match(self.api_key or ""):
+            raise SettingsError(
+                "NOTIFY_API_KEY must be the whole key Notify shows once: name-service id-secret"
+            )
+        if not self.email_template_id:
+            raise SettingsError(
+                "NOTIFY_API_KEY is set but NOTIFY_EMAIL_TEMPLATE_ID is not: Notify sends only templates"
+            )
+        for name, value in (
+            ("NOTIFY_EMAIL_TEMPLATE_ID", self.email_template_id),
+            ("NOTIFY_SMS_TEMPLATE_ID", self.sms_template_id),
+        ):
+            if value is not None and not _TEMPLATE_ID.match(value):
+                raise SettingsError(f"{name} must be the ID of a template in Notify (a UUID)")
+
+
+@dataclass(frozen=True)
+class SsoProvider:
+    """An identity provider people may sign in with (OpenID Connect): Microsoft Entra ID, Google
+    Workspace or any issuer. It signs in only people with an account already, whose verified
+    email address is at one of `domains`."""
+
+    name: str  # in the service's addresses: /sign-in/sso/<name>
+    label: str  # on the button: "Sign in with <label>"
+    issuer: str
+    client_id: str
+    client_secret: str
+    domains: frozenset[str]
+    # The provider makes everyone use MFA (its ID tokens need not say so): no second step here.
+    enforces_mfa: bool = False
+
+
+SSO_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,30}$")
+LOCAL_HOSTS = ("http://localhost:", "http://127.0.0.1:")
+
+
+def _sso_providers(env: dict[str, str] | os._Environ[str]) -> tuple[SsoProvider, ...]:
+    """SSO_PROVIDERS=entra,google, then SSO_ENTRA_ISSUER, SSO_ENTRA_CLIENT_ID, SSO_ENTRA_CLIENT_SECRET,
+    SSO_ENTRA_DOMAINS (comma-separated), SSO_ENTRA_LABEL and SSO_ENTRA_ENFORCES_MFA for each."""
+    providers = []
+    for name in sorted(_names(env.get("SSO_PROVIDERS"), default="")):
+        if not SSO_NAME.match(name):
+            raise SettingsError(f"SSO_PROVIDERS: {name!r} must be lower-case letters, digits and dashes")
+        prefix = f"SSO_{name.upper().replace('-', '_')}_"
+        missing = [
+            part for part in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET", "DOMAINS") if not env.get(prefix + part)
+        ]
+        if missing:
+            raise SettingsError(
+                f"single sign-on with {name!r} needs {', '.join(prefix + part for part in missing)}"
+            )
+        issuer = env[prefix + "ISSUER"].strip().rstrip("/")
+        if not issuer.startswith(("https://", *LOCAL_HOSTS)):
+            raise SettingsError(f"{prefix}ISSUER must be an https:// address")
+        providers.append(
+            SsoProvider(
+                name=name,
+                label=env.get(prefix + "LABEL") or name.title(),
+                issuer=issuer,
+                client_id=env[prefix + "CLIENT_ID"].strip(),
+                client_secret=env[prefix + "CLIENT_SECRET"].strip(),
+                domains=_names(env[prefix + "DOMAINS"], default=""),
+                enforces_mfa=_flag(env.get(prefix + "ENFORCES_MFA")),
+            )
+        )
+    return tuple(providers)
 
 
 DEFAULT_PORT = 8000
@@ -83,6 +181,7 @@ class Settings:
     organisation: str = "The council"
     contact_email: str = "placements@localhost"
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
     jobs: JobSettings = field(default_factory=JobSettings)
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
     # A session ends after this long without a request, and in any case this long after sign-in.
@@ -97,6 +196,11 @@ class Settings:
     metrics_token: str | None = None
     # "json" (one object a line, for a log store) or "text"; json in production unless set.
     log_format: str = "text"
+    # The roles that must use two-step sign-in (an authenticator app's codes) before using anything:
+    # coordinators in production unless set; offered to everyone else.
+    two_step_required_for: frozenset[str] = frozenset()
+    # Identity providers staff may sign in with, besides their password (none unless set).
+    sso_providers: tuple[SsoProvider, ...] = ()
 
     @property
     def production(self) -> bool:
@@ -112,6 +216,12 @@ class Settings:
             raise SettingsError("PLACEMENTS_ENV must be 'development' or 'production'")
         if self.log_format not in {"json", "text"}:
             raise SettingsError("LOG_FORMAT must be 'json' or 'text'")
+        self.notify.check()
+        if unknown := self.two_step_required_for - ROLES:
+            raise SettingsError(
+                f"TWO_STEP_REQUIRED_FOR names roles that do not exist: {', '.join(sorted(unknown))}"
+                f" (use {', '.join(sorted(ROLES))})"
+            )
         if self.production and (self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32):
             raise SettingsError("production needs SECRET_KEY set to a random value of at least 32 characters")
 
@@ -144,6 +254,13 @@ def _positive(env: dict[str, str] | os._Environ[str], name: str, default: float,
     return number
 
 
+def _names(value: str | None, *, default: str) -> frozenset[str]:
+    """A comma-separated list, lower case; `none` (or nothing) is the empty list."""
+    listed = default if value is None else value
+    names = {name.strip().lower() for name in listed.split(",")}
+    return frozenset(names - {"", "none"})
+
+
 def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Settings:
     defaults = Settings()
     jobs, timeouts = JobSettings(), TimeoutSettings()
@@ -170,6 +287,12 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         session_lifetime=_positive(env, "SESSION_LIFETIME_HOURS", 12, int) * 3600,
         concurrent_requests=_positive(env, "CONCURRENT_REQUESTS", defaults.concurrent_requests, int),
         smtp=smtp,
+        notify=NotifySettings(
+            api_key=(env.get("NOTIFY_API_KEY") or "").strip() or None,
+            base_url=(env.get("NOTIFY_BASE_URL") or NOTIFY_URL).rstrip("/"),
+            email_template_id=(env.get("NOTIFY_EMAIL_TEMPLATE_ID") or "").strip().lower() or None,
+            sms_template_id=(env.get("NOTIFY_SMS_TEMPLATE_ID") or "").strip().lower() or None,
+        ),
         jobs=JobSettings(
             heartbeat=_positive(env, "JOB_HEARTBEAT_SECONDS", jobs.heartbeat),
             stale=_positive(env, "JOB_STALE_SECONDS", jobs.stale),
@@ -184,6 +307,10 @@ def settings_from_env(env: dict[str, str] | os._Environ[str] = os.environ) -> Se
         ),
         sql_echo=_flag(env.get("SQL_ECHO")),
         metrics_token=env.get("METRICS_TOKEN") or None,
+        sso_providers=_sso_providers(env),
+        two_step_required_for=_names(
+            env.get("TWO_STEP_REQUIRED_FOR"), default="coordinator" if environment == "production" else ""
+        ),
         log_format=(env.get("LOG_FORMAT") or ("json" if environment == "production" else "text"))
         .strip()
         .lower(),

@@ -1,5 +1,6 @@
 """The accounts API: who am I; the users and invitations (coordinators); deactivating and
-reactivating accounts (coordinators, and organisations' admins for their colleagues)."""
+reactivating accounts (coordinators, and organisations' admins for their colleagues); resetting
+someone's two-step sign-in (coordinators)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from litestar.exceptions import NotFoundException, TooManyRequestsException, Val
 from litestar.params import FromPath, JSONBody
 from msgspec import Meta, Struct
 
-from placements.accounts import queries
+from placements.accounts import queries, two_step
 from placements.accounts.guards import COORDINATOR, access
 from placements.accounts.management import account_for, deactivate_user, reactivate_user
 from placements.accounts.models import Role, User, organisation_model
@@ -35,10 +36,11 @@ class UserOut(Struct):
     is_active: bool
     is_admin: bool
     invited: bool
+    two_step: bool
 
     @classmethod
     def of(cls, user: User) -> UserOut:
-        return from_model(cls, user, invited=user.password_hash is None)
+        return from_model(cls, user, invited=user.password_hash is None, two_step=user.uses_two_step)
 
 
 class InvitationSentOut(Struct):
@@ -158,4 +160,18 @@ class AccountsApi(Controller):
     async def reactivate(self, acting: Acting, user_id: FromPath[UUID], db_session: DbSession) -> UserOut:
         user = await account_for(db_session, actor=acting.user, user_id=user_id)
         await reactivate_user(db_session, user=user, actor=acting.user, ip_address=acting.ip_address)
+        return UserOut.of(user)
+
+    @post(
+        "/users/{user_id:uuid}/two-step/reset",
+        opt=COORDINATOR,
+        operation_id="resetTwoStep",
+        summary="Turn off someone's two-step sign-in (they lost their app and recovery codes)",
+        description="They are signed out everywhere and emailed; audited. Not your own: 409.",
+        raises=[*API_LOOKUP_ERRORS, ConflictException],
+        status_code=200,
+    )
+    async def reset_two_step(self, acting: Acting, user_id: FromPath[UUID], db_session: DbSession) -> UserOut:
+        user = await account_for(db_session, actor=acting.user, user_id=user_id)
+        await two_step.reset(db_session, user=user, actor=acting.user, ip_address=acting.ip_address)
         return UserOut.of(user)

@@ -15,6 +15,9 @@ from litestar.handlers.base import BaseRouteHandler
 from placements.accounts.models import Role, User
 
 PUBLIC: dict[str, Any] = {"public": True}
+# In a route's `opt`: someone whose role must use two-step sign-in may use the route before setting
+# it up (placements.accounts.two_step_pages.two_step_in_place).
+BEFORE_SET_UP = "before_two_step_set_up"
 # The methods that only read: a read-only API token may use them, and they need no CSRF token.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

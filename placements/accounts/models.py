@@ -62,6 +62,11 @@ class User(UUIDAuditBase):
     is_admin: Mapped[bool] = mapped_column(default=False, server_default=false())
     # Sessions remember the epoch they started in; moving it on ends them all at once.
     session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Two-step sign-in (placements.accounts.two_step): the authenticator app's shared secret, when
+    # it was set up, and the last time step whose code was used, so no code is accepted twice.
+    two_step_secret: Mapped[str | None] = mapped_column(String(32), default=None)
+    two_step_since: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    two_step_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
 
     school: Mapped[School | None] = relationship(lazy="raise")
     employer: Mapped[Employer | None] = relationship(lazy="raise")
@@ -69,6 +74,10 @@ class User(UUIDAuditBase):
     @property
     def can_sign_in(self) -> bool:
         return self.is_active and self.password_hash is not None
+
+    @property
+    def uses_two_step(self) -> bool:
+        return self.two_step_secret is not None
 
     @property
     def organisation_id(self) -> UUID | None:
@@ -130,3 +139,14 @@ class ApiToken(UUIDBase):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
 
     user: Mapped[User] = relationship(lazy="raise")
+
+
+class RecoveryCode(UUIDBase):
+    """A single-use code that signs a person in when their authenticator app is lost: only its
+    hash is kept, and a new set replaces the old."""
+
+    __tablename__ = "recovery_code"
+
+    user_id: Mapped[UUID] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts import queries
 from placements.accounts.auth import start_session
-from placements.accounts.guards import COORDINATOR, PUBLIC, access
+from placements.accounts.guards import BEFORE_SET_UP, COORDINATOR, PUBLIC, access
 from placements.accounts.limits import TooMany
 from placements.accounts.management import (
     account_for,
@@ -34,6 +34,7 @@ from placements.accounts.services import (
     request_password_reset,
     set_password_with_token,
 )
+from placements.accounts.signing_in import await_second_step, safe_next, sign_in_page
 from placements.db import DbSession
 from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
@@ -52,13 +53,6 @@ def refused_for_now(template: str, values: dict[str, str], exc: TooMany) -> Temp
     )
 
 
-def safe_next(target: str | None) -> str:
-    # Only a path on this site: an absolute URL here would make the sign-in page an open redirect.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/"
-
-
 class SignInController(Controller):
     include_in_schema = False
     opt = PUBLIC
@@ -69,7 +63,7 @@ class SignInController(Controller):
     ) -> Template | Redirect:
         if request.scope.get("user"):
             return Redirect(path="/")
-        return render_form("placements/sign_in.html", values={"next": safe_next(next)}, errors=FormErrors())
+        return sign_in_page(request, {"next": safe_next(next)}, FormErrors())
 
     @post("/sign-in")
     async def submit(
@@ -80,7 +74,7 @@ class SignInController(Controller):
         errors.email(values)
         errors.require(values, "password", "Enter your password")
         if errors:
-            return render_form("placements/sign_in.html", values=values, errors=errors)
+            return sign_in_page(request, values, errors)
         try:
             user = await authenticate(
                 db_session,
@@ -94,14 +88,16 @@ class SignInController(Controller):
         if user is None:
             await db_session.commit()
             errors.add("email", "Enter a correct email address and password")
-            return render_form("placements/sign_in.html", values=values, errors=errors)
+            return sign_in_page(request, values, errors)
+        if user.uses_two_step:
+            return await_second_step(request, user, safe_next(values.get("next")))
         start_session(request, user)
         return Redirect(path=safe_next(values.get("next")), status_code=303)
 
 
 class SignOutController(Controller):
     include_in_schema = False
-    opt = access()
+    opt = {**access(), BEFORE_SET_UP: True}
 
     @post("/sign-out")
     async def sign_out(

@@ -50,6 +50,15 @@ class ConflictException(ClientException):
     status_code = 409
 
 
+class GoFirst(PermissionDeniedException):
+    """Refused until the person has done something on another page first: a page request is sent
+    there, the API answers 403 saying what to do."""
+
+    def __init__(self, detail: str, location: str) -> None:
+        super().__init__(detail=detail)
+        self.location = location
+
+
 class FieldsRefused(ClientException):
     """Named in `raises` for the OpenAPI document: a Refusal naming fields answers 422 (see below)."""
 
@@ -83,7 +92,7 @@ TITLES = {
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
     path = request.url.path
-    return path.startswith(("/api", "/schema", "/health")) or "text/html" not in request.headers.get(
+    return path.startswith(("/api/", "/schema", "/health")) or "text/html" not in request.headers.get(
         "accept", ""
     )
 
@@ -197,6 +206,8 @@ def handle_error(request: Request[Any, Any, Any], exc: Exception) -> Response[An
         if status == 400 and extra:
             body["extra"] = extra
         return Response(content=body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    if isinstance(exc, GoFirst):
+        return Redirect(path=exc.location, status_code=303)
     if isinstance(exc, NotAuthorizedException):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(path=f"/sign-in?next={quote(target)}", status_code=303)

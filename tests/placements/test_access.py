@@ -14,7 +14,7 @@ from placements.accounts.models import Role, User
 
 # The only paths anyone may use without signing in.
 PUBLIC_PATHS = re.compile(
-    r"^/(sign-in|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*"
+    r"^/(sign-in(/code|/sso/\{name:str\}(/callback)?)?|password-reset(/\{token:str\})?|invitation/\{token:str\}|health|static/.*|schema.*"
     r"|employers/sign-up|api/employers/sign-up|privacy|accessibility"
     # A parent has no account: the link's secret and the child's date of birth stand in for one.
     r"|parents(/\{secret:str\}(/consent|/withdraw|/review|/letter|/letter\.pdf|/certificate\.pdf)?)?"

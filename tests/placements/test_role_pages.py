@@ -32,7 +32,7 @@ async def test_signed_out_people_are_sent_to_sign_in(app, client):
     assert routes
     for path, _roles in routes:
         response = await client.page(path)
-        expected = SIGNED_OUT_API if path.startswith("/api") else SIGNED_OUT_PAGE
+        expected = SIGNED_OUT_API if path.startswith("/api/") else SIGNED_OUT_PAGE
         assert response.status_code == expected, path
 
 
@@ -47,5 +47,5 @@ async def test_each_role_reaches_exactly_its_routes(app, client, db, role):
             assert response.status_code == 200, (path, response.text[:300])
         else:
             assert response.status_code == 403, path
-            if not path.startswith("/api"):
+            if not path.startswith("/api/"):
                 assert "You cannot use this page" in response.text
