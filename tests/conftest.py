@@ -14,7 +14,8 @@ from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from placements.settings import get_settings, normalise_database_url
+from placements.settings import NotifySettings, get_settings, normalise_database_url
+from tests.notify_stand_in import NotifyStandIn, notify_stand_in
 from tests.support import Client, serving_client
 
 RUN_ID = uuid.uuid4().hex[:10]
@@ -121,6 +122,26 @@ async def live_server(db: AsyncSession) -> AsyncIterator[object]:
 
     async with serving(create_app(dataclasses.replace(get_settings(), redis_url=None))) as server:
         yield server
+
+
+@pytest.fixture
+def notify(monkeypatch: pytest.MonkeyPatch) -> Iterator[NotifyStandIn]:
+    """GOV.UK Notify's stand-in, with the outbox's jobs sending through it."""
+    import dataclasses
+
+    with notify_stand_in() as stand_in:
+        configured = dataclasses.replace(
+            get_settings(),
+            notify=NotifySettings(
+                api_key=stand_in.api_key,
+                base_url=stand_in.base_url,
+                email_template_id=stand_in.email_template_id,
+                sms_template_id=stand_in.sms_template_id,
+            ),
+        )
+        configured.check()
+        monkeypatch.setattr("placements.notifications.jobs.get_settings", lambda: configured)
+        yield stand_in
 
 
 @pytest.fixture

@@ -1,11 +1,13 @@
 """Offers after publication: both sides answer before the deadline, and either may withdraw later.
 
 A "no" or a withdrawal frees the place for reallocation. Reminders go out once, three days
-before the deadline, to whichever side has not answered.
+before the deadline, to whichever side has not answered, and by text message to the school's digital
+advisors whose phone is a mobile (sent where GOV.UK Notify is set up).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from enum import StrEnum
 from uuid import UUID
@@ -24,7 +26,7 @@ from placements.clock import today
 from placements.db import locked
 from placements.jobs.registry import JobContext
 from placements.jobs.schedule import daily
-from placements.notifications.services import addresses_of, public_url, queue_email
+from placements.notifications.services import addresses_of, mobiles_of, public_url, queue_email, queue_text
 from programme.models import Round, Stage
 from schools.models import Pupil
 
@@ -181,11 +183,13 @@ async def offer_reminders(ctx: JobContext) -> None:
                 Outcome.employer_reply != Reply.NO,
             )
         )
+        schools_waiting: Counter[UUID] = Counter()
         for outcome, placement, school_id in rows:
             assert outcome.respond_by is not None
             waiting = []
             if outcome.school_reply is Reply.PENDING:
                 waiting.append((User.school_id == school_id, public_url("/outcomes")))
+                schools_waiting[school_id] += 1
             if outcome.employer_reply is Reply.PENDING:
                 waiting.append((User.employer_id == placement.employer_id, public_url("/matches")))
             for condition, link in waiting:
@@ -201,4 +205,16 @@ async def offer_reminders(ctx: JobContext) -> None:
             await record(
                 db, actor=None, action="offer_reminder_sent", record_type="outcome", record_id=outcome.id
             )
+        await _text_digital_advisors(db, schools_waiting)
         await db.commit()
+
+
+async def _text_digital_advisors(db: AsyncSession, schools_waiting: Counter[UUID]) -> None:
+    """One text message to each school's digital advisors, however many of its offers wait: the
+    programme can always reach an advisor by phone, and one text a day is enough to send them to look."""
+    for school_id, count in sorted(schools_waiting.items()):
+        offers = "A placement offer is" if count == 1 else f"{count} placement offers are"
+        link = public_url("/outcomes")
+        text = f"{offers} waiting for your school's answer, due within {REMIND_DAYS} days: {link}"
+        for number in await mobiles_of(db, User.school_id == school_id, User.is_digital_advisor.is_(True)):
+            await queue_text(db, to=number, body=text)

@@ -1,7 +1,8 @@
-"""Daily jobs (reminders, retention): started by arq's cron in workers, or by a loop in-process.
+"""Daily jobs (reminders, retention) and hourly ones (delivery reports): started by arq's cron in
+workers, or by a loop in-process.
 
-Whichever starts it, a daily job is recorded once per day: the day is part of its dedupe key,
-so two workers waking at the same minute start it once.
+Whichever starts it, a daily job is recorded once per day and an hourly one once per hour: the
+day (or hour) is part of its dedupe key, so two workers waking at the same minute start it once.
 """
 
 from __future__ import annotations
@@ -27,12 +28,20 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Daily:
     name: str
-    hour: int
+    # None: every hour, at `minute`.
+    hour: int | None
     minute: int
 
     def next_run(self, after: datetime) -> datetime:
-        run = after.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        run = after.replace(minute=self.minute, second=0, microsecond=0)
+        if self.hour is None:
+            return run if run > after else run + timedelta(hours=1)
+        run = run.replace(hour=self.hour)
         return run if run > after else run + timedelta(days=1)
+
+    def period(self, at: datetime) -> str:
+        """The day (or, for an hourly job, the hour) that `at` falls in: the job runs once in each."""
+        return at.date().isoformat() if self.hour is not None else at.strftime("%Y-%m-%dT%H")
 
 
 _daily: dict[str, Daily] = {}
@@ -48,17 +57,29 @@ def daily(name: str, *, hour: int = 6, minute: int = 0) -> Callable[[JobFunction
     return register
 
 
+def hourly(name: str, *, minute: int = 0) -> Callable[[JobFunction], JobFunction]:
+    """Register a job that runs every hour at that minute."""
+
+    def register(function: JobFunction) -> JobFunction:
+        _daily[name] = Daily(name, None, minute)
+        return job(name)(function)
+
+    return register
+
+
 def daily_jobs() -> list[Daily]:
-    """The daily jobs registered so far: the core's, and those of each domain placements.app imported."""
+    """The daily and hourly jobs registered so far: the core's, and each domain's that placements.app
+    imported."""
     from placements.jobs.registry import registered_jobs
 
     registered_jobs()  # imports the core's own job modules
-    return sorted(_daily.values(), key=lambda d: (d.hour, d.minute, d.name))
+    return sorted(_daily.values(), key=lambda d: (d.hour is None, d.hour or 0, d.minute, d.name))
 
 
 async def start_daily_job(db: AsyncSession, name: str) -> JobRecord:
-    """Record today's run of a daily job (once, however often this is called); it runs on commit."""
-    key = f"daily:{name}:{now().date().isoformat()}"
+    """Record this period's run of a daily or hourly job (once, however often this is called); it
+    runs on commit."""
+    key = f"daily:{name}:{_daily[name].period(now())}"
     done_today = await db.scalar(select(JobRecord).where(JobRecord.arguments["day_key"].as_string() == key))
     if done_today is not None:
         return done_today

@@ -1,19 +1,45 @@
-"""Finding the emails the service has sent (or would have sent), newest first."""
+"""Finding messages in the outbox: all of them, newest first, or those that did not arrive."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from placements.notifications.models import OutboxMessage
+from placements.clock import now
+from placements.notifications.models import FAILED, IN_FLIGHT, OutboxMessage
+
+# Notify's providers try for up to 72 hours; a message still on its way after that is stuck.
+STUCK_AFTER = timedelta(days=3)
+
+
+async def _newest_first(
+    db: AsyncSession, where: ColumnElement[bool] | None, *, limit: int, offset: int
+) -> tuple[list[OutboxMessage], int]:
+    count, rows = select(func.count()).select_from(OutboxMessage), select(OutboxMessage)
+    if where is not None:
+        count, rows = count.where(where), rows.where(where)
+    total = await db.scalar(count) or 0
+    messages = await db.scalars(
+        rows.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id).limit(limit).offset(offset)
+    )
+    return list(messages), total
 
 
 async def sent_emails(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[OutboxMessage], int]:
-    total = await db.scalar(select(func.count()).select_from(OutboxMessage)) or 0
-    messages = await db.scalars(
-        select(OutboxMessage)
-        .order_by(OutboxMessage.created_at.desc(), OutboxMessage.id)
-        .limit(limit)
-        .offset(offset)
+    return await _newest_first(db, None, limit=limit, offset=offset)
+
+
+def _undelivered() -> ColumnElement[bool]:
+    return or_(
+        OutboxMessage.status.in_(FAILED),
+        # Tried and not sent: each try's error is kept, including the last one's when the job gave up.
+        and_(OutboxMessage.sent_at.is_(None), OutboxMessage.last_error.is_not(None)),
+        and_(OutboxMessage.status.in_(IN_FLIGHT), OutboxMessage.sent_at < now() - STUCK_AFTER),
     )
-    return list(messages), total
+
+
+async def undelivered(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[OutboxMessage], int]:
+    """Messages that failed for good, are failing, or have been on their way too long."""
+    return await _newest_first(db, _undelivered(), limit=limit, offset=offset)

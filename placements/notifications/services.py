@@ -1,4 +1,5 @@
-"""Queueing email: write it to the outbox in the caller's transaction, send it from a job."""
+"""Queueing email and text messages: write them to the outbox in the caller's transaction, send
+them from a job."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from placements.accounts.models import User
 from placements.clock import now
 from placements.jobs.queue import submit
 from placements.notifications.headers import recipient, subject_line
-from placements.notifications.models import OutboxMessage
+from placements.notifications.models import Channel, OutboxMessage
+from placements.notifications.phones import is_uk_mobile, uk_mobile
 from placements.settings import get_settings
 
 if TYPE_CHECKING:
@@ -23,11 +25,25 @@ def public_url(path: str) -> str:
 
 
 async def queue_email(db: AsyncSession, *, to: str, subject: str, body: str) -> OutboxMessage:
-    message = OutboxMessage(
-        to_address=recipient(to), subject=subject_line(subject), body=body, created_at=now()
+    return await _queue(
+        db,
+        OutboxMessage(to_address=recipient(to), subject=subject_line(subject), body=body, created_at=now()),
     )
+
+
+async def queue_text(db: AsyncSession, *, to: str, body: str) -> OutboxMessage:
+    """A text message to a UK mobile (ValueError for any other number). Only GOV.UK Notify sends
+    them: with SMTP, or nothing, set up, they stay in the outbox."""
+    message = OutboxMessage(
+        channel=Channel.SMS, to_address=uk_mobile(to), subject=subject_line(body), body=body, created_at=now()
+    )
+    return await _queue(db, message)
+
+
+async def _queue(db: AsyncSession, message: OutboxMessage) -> OutboxMessage:
     db.add(message)
     await db.flush()
+    # The job keeps its first name, which queued jobs in existing databases carry; it sends both kinds.
     await submit(db, "send_email", message_id=str(message.id))
     return message
 
@@ -37,3 +53,12 @@ async def addresses_of(db: AsyncSession, *conditions: Any) -> list[str]:
     return list(
         await db.scalars(select(User.email).where(User.is_active.is_(True), *conditions).order_by(User.email))
     )
+
+
+async def mobiles_of(db: AsyncSession, *conditions: Any) -> list[str]:
+    """The UK mobile numbers (as +447…) of the active users meeting `conditions`, each once, sorted;
+    a landline or no number at all is left out."""
+    phones = await db.scalars(
+        select(User.phone).where(User.is_active.is_(True), User.phone.is_not(None), *conditions)
+    )
+    return sorted({uk_mobile(phone) for phone in phones if phone and is_uk_mobile(phone)})

@@ -38,6 +38,7 @@ NAVIGATION: list[tuple[str, str, frozenset[Role]]] = [
     ("Users", "/users", frozenset({Role.COORDINATOR})),
     ("Reports", "/reports", frozenset(Role)),
     ("Audit log", "/audit", frozenset({Role.COORDINATOR})),
+    ("Undelivered messages", "/undelivered-messages", frozenset({Role.COORDINATOR})),
 ]
 
 

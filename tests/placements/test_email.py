@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from placements.accounts.models import Role, User
 from placements.notifications.headers import recipient, subject_line
 from placements.notifications.models import OutboxMessage
-from placements.notifications.services import queue_email
+from placements.notifications.services import queue_email, queue_text
 from placements.settings import SmtpSettings, get_settings
 from tests.support import make_user, run_queued_jobs
 
@@ -75,6 +75,16 @@ async def test_queued_email_is_sent_over_smtp_once(client, db, smtp_server):
         )
     )
     assert len(smtp_server.received) == 1
+
+
+async def test_smtp_sends_the_emails_and_keeps_text_messages_in_the_outbox(client, db, smtp_server):
+    text = await queue_text(db, to="07700 900123", body="Only GOV.UK Notify sends these")
+    await queue_email(db, to="head@school.example", subject="Results are out", body="Hello")
+    await db.commit()
+    await run_queued_jobs()
+    assert [sent["To"] for sent in smtp_server.received] == ["head@school.example"]
+    await db.refresh(text)
+    assert text.sent_at is None and text.attempts == 0
 
 
 async def test_without_smtp_email_stays_in_the_outbox(client, db):
