@@ -11,10 +11,12 @@ from placements.commands import in_transaction, settings_or_fail
 @click.command()
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has accounts.")
 def demo(if_empty: bool) -> None:
-    """Load demo data: schools, employers, pupils, placements and an open round."""
+    """Load demo data: schools, employers, pupils, placements, an open round and sample postcodes."""
     from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
     from demo.families import DemoKey, parent_links, pupil_codes
+    from demo.postcodes import DEMO_POSTCODES
     from placements.accounts.services import count_users
+    from placements.postcodes.services import load_postcode_file
 
     settings = settings_or_fail()
 
@@ -26,6 +28,7 @@ def demo(if_empty: bool) -> None:
                 return None
             raise click.ClickException("the database already has accounts; demo data goes into an empty one")
         accounts = await load_demo(session, settings)
+        await load_postcode_file(session, DEMO_POSTCODES)
         return accounts, await parent_links(session), await pupil_codes(session)
 
     try:

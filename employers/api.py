@@ -38,6 +38,7 @@ from placements.accounts.guards import COORDINATOR, EMPLOYER, PUBLIC, access
 from placements.accounts.models import Role, User
 from placements.clock import today
 from placements.db import DbSession
+from placements.postcodes.lookup import locate
 from placements.web.acting import Acting
 from placements.web.errors import (
     API_ERRORS,
@@ -81,7 +82,8 @@ class EmployersApi(Controller):
     )
     async def sign_up(self, acting: Acting, data: JSONBody[SignUpIn], db_session: DbSession) -> SignUpOut:
         errors = FormErrors()
-        checked = inputs.check_sign_up(data.raw(), errors)
+        raw = data.raw()
+        checked = inputs.check_sign_up(raw, errors, located=await locate(db_session, raw.get("postcode")))
         if checked is None:
             raise services.EmployerError.of(errors)
         await services.sign_up(db_session, data=checked, ip_address=acting.ip_address)
@@ -126,7 +128,9 @@ class EmployersApi(Controller):
     ) -> EmployerOut:
         errors = FormErrors()
         raw = data.raw()
-        details = inputs.check_employer_details(raw, errors)
+        details = inputs.check_employer_details(
+            raw, errors, located=await locate(db_session, raw.get("postcode"))
+        )
         person = inputs.check_person(raw, errors)
         if details is None or person is None:
             raise services.EmployerError.of(errors)
@@ -164,7 +168,10 @@ class EmployersApi(Controller):
     ) -> EmployerOut:
         employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         errors = FormErrors()
-        details = inputs.check_employer_details(data.raw(), errors)
+        raw = data.raw()
+        details = inputs.check_employer_details(
+            raw, errors, located=await locate(db_session, raw.get("postcode"))
+        )
         if details is None:
             raise services.EmployerError.of(errors)
         await services.update_details(
@@ -373,7 +380,13 @@ class PlacementsApi(Controller):
         if current is None:
             raise ConflictException("There is no open round to post placements in")
         errors = FormErrors()
-        checked = inputs.check_placement(data.raw(), errors, round_weeks=list(current.weeks))
+        raw = data.raw()
+        checked = inputs.check_placement(
+            raw,
+            errors,
+            round_weeks=list(current.weeks),
+            located=await locate(db_session, raw.get("postcode")),
+        )
         if checked is None:
             raise services.EmployerError.of(errors)
         placement = await services.create_placement(
@@ -424,7 +437,13 @@ class PlacementsApi(Controller):
 
         placement_round = await db_session.get_one(Round, placement.round_id)
         errors = FormErrors()
-        checked = inputs.check_placement(data.raw(), errors, round_weeks=list(placement_round.weeks))
+        raw = data.raw()
+        checked = inputs.check_placement(
+            raw,
+            errors,
+            round_weeks=list(placement_round.weeks),
+            located=await locate(db_session, raw.get("postcode")),
+        )
         if checked is None:
             raise services.EmployerError.of(errors)
         await services.update_placement(

@@ -13,8 +13,9 @@ from datetime import date
 from typing import Any
 
 from employers.models import JOINING, PlacementStatus, WorkMode
-from placements.geo import POSTCODE_NOT_FOUND, district_centroid, normalise_postcode
+from placements.geo import POSTCODE_NOT_FOUND, normalise_postcode
 from placements.notifications.headers import one_line
+from placements.postcodes.lookup import Location
 from placements.web.forms import EMAIL, FormErrors
 
 PATHWAYS: list[tuple[str, str]] = [
@@ -82,7 +83,7 @@ def _limit(errors: FormErrors, name: str, value: str, label: str, most: int) -> 
 
 
 def _coordinates(
-    raw: Mapping[str, Any], errors: FormErrors, postcode: str, *, required: bool
+    raw: Mapping[str, Any], errors: FormErrors, postcode: str, *, located: Location | None
 ) -> tuple[float | None, float | None]:
     lat, lon = _number(raw, "lat"), _number(raw, "lon")
     if lat == "" or (isinstance(lat, float) and not 49 <= lat <= 61):
@@ -92,10 +93,9 @@ def _coordinates(
     if "lat" in errors or "lon" in errors:
         return None, None
     if lat is None and lon is None:
-        found = district_centroid(postcode)
-        if found:
-            return found
-        if required and postcode:
+        if postcode and located:
+            return located.lat, located.lon
+        if postcode:
             errors.add("postcode", POSTCODE_NOT_FOUND)
         return None, None
     if lat is None or lon is None:
@@ -118,7 +118,11 @@ class EmployerDetails:
     size: str | None
 
 
-def check_employer_details(raw: Mapping[str, Any], errors: FormErrors) -> EmployerDetails | None:
+def check_employer_details(
+    raw: Mapping[str, Any], errors: FormErrors, *, located: Location | None
+) -> EmployerDetails | None:
+    """`located` is where the postcode is (placements.postcodes.locate): the coordinates when none
+    are given."""
     # Kept on one line: the name goes into email subjects, and only the line breaks change.
     name = one_line(_text(raw, "name"))
     if not name:
@@ -143,7 +147,7 @@ def check_employer_details(raw: Mapping[str, Any], errors: FormErrors) -> Employ
         postcode = normalise_postcode(postcode) or postcode
     town = _text(raw, "town")
     _limit(errors, "town", town, "The town", 100)
-    lat, lon = _coordinates(raw, errors, postcode if "postcode" not in errors else "", required=True)
+    lat, lon = _coordinates(raw, errors, postcode if "postcode" not in errors else "", located=located)
     pathways = _list(raw, "pathways")
     if not pathways:
         errors.add("pathways", "Select the pathways you could offer placements in")
@@ -199,8 +203,8 @@ class SignUp:
     person: Person
 
 
-def check_sign_up(raw: Mapping[str, Any], errors: FormErrors) -> SignUp | None:
-    details = check_employer_details(raw, errors)
+def check_sign_up(raw: Mapping[str, Any], errors: FormErrors, *, located: Location | None) -> SignUp | None:
+    details = check_employer_details(raw, errors, located=located)
     person = check_person(raw, errors)
     if errors or details is None or person is None:
         return None
@@ -282,7 +286,7 @@ class PlacementData:
 
 
 def check_placement(
-    raw: Mapping[str, Any], errors: FormErrors, *, round_weeks: list[str]
+    raw: Mapping[str, Any], errors: FormErrors, *, round_weeks: list[str], located: Location | None
 ) -> PlacementData | None:
     title = _text(raw, "title")
     if not title:
@@ -313,7 +317,7 @@ def check_placement(
         else:
             postcode = normalise_postcode(postcode) or postcode
         _limit(errors, "town", town, "The town", 100)
-        lat, lon = _coordinates(raw, errors, postcode if "postcode" not in errors else "", required=True)
+        lat, lon = _coordinates(raw, errors, postcode if "postcode" not in errors else "", located=located)
     else:
         address = postcode = town = ""
     weeks = _list(raw, "weeks")

@@ -20,21 +20,21 @@ from placements.accounts.models import Role, User
 from placements.accounts.services import AccountError
 from placements.clock import today
 from placements.db import DbSession
-from placements.geo import coordinates_as_entered
+from placements.postcodes.lookup import coordinates_as_entered, locate
 from placements.web.acting import Acting
 from placements.web.forms import FormErrors, date_input_values, render_form
 from placements.web.paging import Page, page_from_request
 from programme.queries import current_round
 
 
-def _employer_values(employer: Employer) -> dict[str, Any]:
+async def _employer_values(db: AsyncSession, employer: Employer) -> dict[str, Any]:
     return {
         "name": employer.name,
         "companies_house_number": employer.companies_house_number or "",
         "address": employer.address or "",
         "postcode": employer.postcode,
         "town": employer.town or "",
-        **coordinates_as_entered(employer.postcode, employer.lat, employer.lon),
+        **await coordinates_as_entered(db, employer.postcode, employer.lat, employer.lon),
         "sector": employer.sector or "",
         "pathways": list(employer.pathways or []),
         "size": employer.size or "",
@@ -56,7 +56,7 @@ class EmployerSignUpPage(Controller):
     ) -> Template:
         raw, shown = await read_form(request)
         errors = FormErrors()
-        data = inputs.check_sign_up(raw, errors)
+        data = inputs.check_sign_up(raw, errors, located=await locate(db_session, raw.get("postcode")))
         if data is None:
             return render_form("employers/sign_up.html", values=shown, errors=errors, **option_lists())
         await services.sign_up(db_session, data=data, ip_address=acting.ip_address)
@@ -124,7 +124,9 @@ class EmployerPages(Controller):
     ) -> Template | Redirect:
         raw, shown = await read_form(request)
         errors = FormErrors()
-        details = inputs.check_employer_details(raw, errors)
+        details = inputs.check_employer_details(
+            raw, errors, located=await locate(db_session, raw.get("postcode"))
+        )
         person = inputs.check_person(raw, errors)
         if details is not None and person is not None and not errors:
             try:
@@ -189,7 +191,7 @@ class EmployerPages(Controller):
         employer = await queries.employer_for(db_session, user=request.user, employer_id=employer_id)
         return render_form(
             "employers/details.html",
-            values=_employer_values(employer),
+            values=await _employer_values(db_session, employer),
             errors=FormErrors(),
             employer=employer,
             **option_lists(),
@@ -206,7 +208,9 @@ class EmployerPages(Controller):
         employer = await queries.employer_for(db_session, user=acting.user, employer_id=employer_id)
         raw, shown = await read_form(request)
         errors = FormErrors()
-        details = inputs.check_employer_details(raw, errors)
+        details = inputs.check_employer_details(
+            raw, errors, located=await locate(db_session, raw.get("postcode"))
+        )
         if details is None:
             return render_form(
                 "employers/details.html", values=shown, errors=errors, employer=employer, **option_lists()

@@ -9,6 +9,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers import inputs, queries, services
 from employers.compliance import matching_problems
@@ -19,7 +20,7 @@ from placements.accounts.guards import EMPLOYER, access
 from placements.accounts.models import Role, User
 from placements.clock import today
 from placements.db import DbSession
-from placements.geo import coordinates_as_entered
+from placements.postcodes.lookup import coordinates_as_entered, locate
 from placements.web.acting import Acting
 from placements.web.forms import FormErrors, render_form
 from placements.web.paging import Page, page_from_request
@@ -29,7 +30,7 @@ from programme.queries import current_round
 WITHIN_KM = [("5", "5 km"), ("10", "10 km"), ("20", "20 km"), ("40", "40 km")]
 
 
-def _placement_values(placement: Placement) -> dict[str, Any]:
+async def _placement_values(db: AsyncSession, placement: Placement) -> dict[str, Any]:
     return {
         "title": placement.title,
         "description": placement.description,
@@ -39,7 +40,7 @@ def _placement_values(placement: Placement) -> dict[str, Any]:
         "address": placement.address or "",
         "postcode": placement.postcode or "",
         "town": placement.town or "",
-        **coordinates_as_entered(placement.postcode, placement.lat, placement.lon),
+        **await coordinates_as_entered(db, placement.postcode, placement.lat, placement.lon),
         "weeks": list(placement.weeks),
         "capacity": str(placement.capacity),
         "year_groups": [str(g) for g in placement.year_groups],
@@ -139,7 +140,12 @@ class PlacementPages(Controller):
         current = await current_round(db_session)
         raw, shown = await read_form(request)
         errors = FormErrors()
-        data = inputs.check_placement(raw, errors, round_weeks=list(current.weeks) if current else [])
+        data = inputs.check_placement(
+            raw,
+            errors,
+            round_weeks=list(current.weeks) if current else [],
+            located=await locate(db_session, raw.get("postcode")),
+        )
         if data is None or current is None:
             return render_form(
                 "employers/placement_form.html",
@@ -200,7 +206,7 @@ class PlacementPages(Controller):
         placement_round = await db_session.get_one(Round, placement.round_id)
         return render_form(
             "employers/placement_form.html",
-            values=_placement_values(placement),
+            values=await _placement_values(db_session, placement),
             errors=FormErrors(),
             round=placement_round,
             placement=placement,
@@ -223,7 +229,12 @@ class PlacementPages(Controller):
         placement_round = await db_session.get_one(Round, placement.round_id)
         raw, shown = await read_form(request)
         errors = FormErrors()
-        data = inputs.check_placement(raw, errors, round_weeks=list(placement_round.weeks))
+        data = inputs.check_placement(
+            raw,
+            errors,
+            round_weeks=list(placement_round.weeks),
+            located=await locate(db_session, raw.get("postcode")),
+        )
         if data is not None:
             try:
                 await services.update_placement(

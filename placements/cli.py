@@ -1,4 +1,4 @@
-"""The `placements` command: serve, work, migrate, seed and solve."""
+"""The `placements` command: serve, work, migrate, seed, solve and load postcodes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.commands import in_transaction, settings_or_fail
 from placements.logs import logging_config
+from placements.postcodes.cli import postcodes
 from placements.settings import get_settings
 
 
@@ -177,6 +178,9 @@ def backup(destination: str) -> None:
     except sqlite3.Error as exc:
         raise click.ClickException(f"backup of {url.database} failed: {exc}") from exc
     click.echo(f"Backed up {url.database} to {destination}.")
+
+
+main.add_command(postcodes)
 
 
 if __name__ == "__main__":

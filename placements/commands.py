@@ -21,14 +21,17 @@ def settings_or_fail() -> Settings:
         raise click.ClickException(str(exc)) from exc
 
 
-def in_transaction(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    """Run `work` in one database transaction: all of it is saved, or none."""
+def in_transaction(
+    work: Callable[[AsyncSession], Awaitable[T]], *, statement_timeout: float | None = None
+) -> T:
+    """Run `work` in one database transaction: all of it is saved, or none. `statement_timeout`
+    (seconds) lifts the usual limit for work whose statements may rightly be long."""
     # Every domain's tables, so relationships between the core and the domains resolve.
     import placements.app  # noqa: F401
     from placements.db import create_engine
 
     async def main() -> T:
-        engine = create_engine(settings_or_fail())
+        engine = create_engine(settings_or_fail(), statement_timeout=statement_timeout)
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
                 return await work(db)

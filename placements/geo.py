@@ -96,11 +96,3 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_KM * math.asin(math.sqrt(a))
-
-
-def coordinates_as_entered(postcode: str | None, lat: float | None, lon: float | None) -> dict[str, str]:
-    """A form's `lat` and `lon` for a stored location: blank when they are only the middle of the
-    postcode's district, so that changing the postcode moves the location with it."""
-    if lat is None or lon is None or district_centroid(postcode) == (lat, lon):
-        return {"lat": "", "lon": ""}
-    return {"lat": str(lat), "lon": str(lon)}

@@ -9,11 +9,14 @@ from advanced_alchemy.service import OffsetPagination
 from litestar import Controller, Request, get, post, put
 from litestar.exceptions import TooManyRequestsException, ValidationException
 from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.api import InvitationSentOut
 from placements.accounts.guards import COORDINATOR, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
 from placements.db import DbSession
+from placements.geo import normalise_postcode
+from placements.postcodes.lookup import locate
 from placements.web.acting import Acting
 from placements.web.errors import (
     API_ERRORS,
@@ -51,13 +54,11 @@ def _staff_out(user: User) -> StaffOut:
     return from_model(StaffOut, user, invited=user.password_hash is None)
 
 
-def _school_data(data: SchoolIn) -> SchoolData:
-    from placements.geo import district_centroid, normalise_postcode
-
+async def _school_data(db: AsyncSession, data: SchoolIn) -> SchoolData:
     postcode = normalise_postcode(data.postcode) or data.postcode.upper()
     lat, lon = data.lat, data.lon
-    if lat is None and lon is None:
-        lat, lon = district_centroid(postcode) or (None, None)
+    if lat is None and lon is None and (located := await locate(db, postcode)):
+        lat, lon = located.lat, located.lon
     return SchoolData(
         urn=data.urn,
         name=data.name.strip(),
@@ -124,7 +125,10 @@ class SchoolsApi(Controller):
     )
     async def create(self, acting: Acting, data: JSONBody[SchoolIn], db_session: DbSession) -> SchoolOut:
         school = await services.create_school(
-            db_session, data=_school_data(data), actor=acting.user, ip_address=acting.ip_address
+            db_session,
+            data=await _school_data(db_session, data),
+            actor=acting.user,
+            ip_address=acting.ip_address,
         )
         return await _school_out(db_session, acting.user, school)
 
@@ -159,7 +163,7 @@ class SchoolsApi(Controller):
         await services.update_school(
             db_session,
             school=school,
-            data=_school_data(data),
+            data=await _school_data(db_session, data),
             actor=acting.user,
             ip_address=acting.ip_address,
         )

@@ -23,7 +23,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("date_of_birth", "date_of_birth", "Required. 27/03/2011 or 2011-03-27"),
     ("year_group", "year_group", "Required. 7 to 13 (10, Year 10, Y10)"),
     ("home_postcode", "home_postcode", "Optional"),
-    ("lat", "latitude", "Optional. Filled from the postcode district when blank"),
+    ("lat", "latitude", "Optional. Filled from the home postcode when blank"),
     ("lon", "longitude", "Optional"),
     ("max_travel_km", "max_travel_km", "Optional. Kilometres, 1 to 100"),
     ("pupil_premium", "pupil_premium", "yes or no (free school meals counts as yes)"),
@@ -144,7 +144,8 @@ def read_pupil_file(filename: str, content: bytes, *, on: date) -> ParsedFile:
     for number, cells in file.rows:
         parsed.row_count += 1
         values = {name: cells[index] if index < len(cells) else "" for index, name in columns.items()}
-        data, errors = parse_pupil(values, on=on)
+        # Homes are placed on the map afterwards, all the file's at once (schools.services).
+        data, errors = parse_pupil(values, on=on, home=None)
         for name, message in errors.items():
             parsed.problems.append(Problem(number, HEADER_OF[name], message))
         if data is None:

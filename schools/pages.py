@@ -9,11 +9,13 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.guards import COORDINATOR, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
 from placements.db import DbSession
-from placements.geo import POSTCODE_NOT_FOUND, coordinates_as_entered, district_centroid, normalise_postcode
+from placements.geo import POSTCODE_NOT_FOUND, normalise_postcode
+from placements.postcodes.lookup import Location, coordinates_as_entered, locate
 from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
@@ -37,7 +39,9 @@ def _float_or_none(raw: str | None) -> float | None:
         return None
 
 
-def school_form(values: dict[str, str], errors: FormErrors) -> SchoolData | None:
+def school_form(values: dict[str, str], errors: FormErrors, *, located: Location | None) -> SchoolData | None:
+    """`located` is where the postcode is (placements.postcodes.locate): the coordinates when none
+    are given."""
     urn = errors.require(values, "urn", "Enter the school's URN")
     if urn and not (urn.isdigit() and 6 <= len(urn) <= 7):
         errors.add("urn", "URN must be 6 or 7 digits, like 119584")
@@ -64,21 +68,20 @@ def school_form(values: dict[str, str], errors: FormErrors) -> SchoolData | None
     assert postcode
     data = SchoolData(urn=urn, name=name, postcode=postcode, town=town, lat=lat, lon=lon, phase=phase)
     if data.lat is None and data.lon is None:
-        found = district_centroid(postcode)
-        if found is None:
+        if located is None:
             errors.add("postcode", POSTCODE_NOT_FOUND)
             return None
-        data.lat, data.lon = found
+        data.lat, data.lon = located.lat, located.lon
     return data
 
 
-def _school_values(school: School) -> dict[str, str]:
+async def _school_values(db: AsyncSession, school: School) -> dict[str, str]:
     return {
         "urn": school.urn,
         "name": school.name,
         "postcode": school.postcode,
         "town": school.town or "",
-        **coordinates_as_entered(school.postcode, school.lat, school.lon),
+        **await coordinates_as_entered(db, school.postcode, school.lat, school.lon),
         "phase": school.phase,
     }
 
@@ -126,7 +129,7 @@ class SchoolPages(Controller):
     ) -> Template | Redirect:
         values = await form_values(request)
         errors = FormErrors()
-        data = school_form(values, errors)
+        data = school_form(values, errors, located=await locate(db_session, values.get("postcode")))
         if data is not None:
             try:
                 school = await services.create_school(
@@ -164,7 +167,7 @@ class SchoolPages(Controller):
         school = await queries.get_school(db_session, user=request.user, school_id=school_id)
         return render_form(
             "schools/school_form.html",
-            values=_school_values(school),
+            values=await _school_values(db_session, school),
             errors=FormErrors(),
             phases=PHASES,
             school=school,
@@ -181,7 +184,7 @@ class SchoolPages(Controller):
         school = await queries.get_school(db_session, user=acting.user, school_id=school_id)
         values = await form_values(request)
         errors = FormErrors()
-        data = school_form(values, errors)
+        data = school_form(values, errors, located=await locate(db_session, values.get("postcode")))
         if data is not None:
             try:
                 await services.update_school(

@@ -11,11 +11,14 @@ from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import ClientException, ValidationException
 from litestar.params import Body, FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.guards import COORDINATOR, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
 from placements.clock import today
 from placements.db import DbSession
+from placements.geo import normalise_postcode
+from placements.postcodes.lookup import locate
 from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.errors import (
@@ -52,9 +55,7 @@ class NotACsvFile(ClientException):
     status_code = 415
 
 
-def _pupil_data(data: PupilIn) -> PupilData:
-    from placements.geo import normalise_postcode
-
+async def _pupil_data(db: AsyncSession, data: PupilIn) -> PupilData:
     pupil = PupilData(
         reference=data.reference or "",
         first_name=data.first_name.strip(),
@@ -79,7 +80,7 @@ def _pupil_data(data: PupilIn) -> PupilData:
         raise SchoolsError(problem, "date_of_birth")
     if (pupil.lat is None) != (pupil.lon is None):
         raise SchoolsError("Give both latitude and longitude, or neither", "lat")
-    pupil.fill_coordinates()
+    pupil.fill_coordinates(await locate(db, pupil.home_postcode))
     return pupil
 
 
@@ -155,7 +156,7 @@ class PupilsApi(Controller):
         pupil = await services.create_pupil(
             db_session,
             school=school,
-            data=_pupil_data(data),
+            data=await _pupil_data(db_session, data),
             actor=acting.user,
             ip_address=acting.ip_address,
         )
@@ -192,7 +193,7 @@ class PupilsApi(Controller):
         await services.update_pupil(
             db_session,
             pupil=pupil,
-            data=_pupil_data(data),
+            data=await _pupil_data(db_session, data),
             actor=acting.user,
             ip_address=acting.ip_address,
         )

@@ -11,13 +11,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.guards import COORDINATOR, STAFF, STAFF_OR_COORDINATOR
 from placements.accounts.models import User
 from placements.clock import today
 from placements.db import DbSession
 from placements.exports import csv_text
-from placements.geo import coordinates_as_entered
+from placements.postcodes.lookup import coordinates_as_entered, locate
 from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.forms import FormErrors, date_input, date_input_values, form_values, render_form
@@ -39,7 +40,7 @@ def _uuid(raw: str | None) -> UUID | None:
 FLAGS = ["pupil_premium", "looked_after", "send"]
 
 
-def _pupil_values(pupil: Pupil) -> dict[str, str]:
+async def _pupil_values(db: AsyncSession, pupil: Pupil) -> dict[str, str]:
     values = {
         "reference": pupil.reference,
         "first_name": pupil.first_name,
@@ -47,7 +48,7 @@ def _pupil_values(pupil: Pupil) -> dict[str, str]:
         **date_input_values("date_of_birth", pupil.date_of_birth),
         "year_group": str(pupil.year_group),
         "home_postcode": pupil.home_postcode or "",
-        **coordinates_as_entered(pupil.home_postcode, pupil.lat, pupil.lon),
+        **await coordinates_as_entered(db, pupil.home_postcode, pupil.lat, pupil.lon),
         "max_travel_km": "" if pupil.max_travel_km is None else f"{pupil.max_travel_km:g}",
         "access_needs": pupil.access_needs or "",
         "emergency_contact_name": pupil.emergency_contact_name or "",
@@ -60,7 +61,9 @@ def _pupil_values(pupil: Pupil) -> dict[str, str]:
     return values
 
 
-async def _pupil_form(request: Request[User, Any, Any]) -> tuple[dict[str, str], Any, FormErrors]:
+async def _pupil_form(
+    request: Request[User, Any, Any], db: AsyncSession
+) -> tuple[dict[str, str], Any, FormErrors]:
     form = await request.form()
     values = await form_values(request)
     for flag in FLAGS:
@@ -68,7 +71,13 @@ async def _pupil_form(request: Request[User, Any, Any]) -> tuple[dict[str, str],
     # The date input's boxes as the text parse_pupil reads (as from a CSV file): a date, or not one.
     entered, born = date_input(values, "date_of_birth")
     parse_values = {**values, "date_of_birth": born.isoformat() if born else "not a date" if entered else ""}
-    data, problems = parse_pupil(parse_values, on=today(), reference_required=False, home_must_be_found=True)
+    data, problems = parse_pupil(
+        parse_values,
+        on=today(),
+        home=await locate(db, values.get("home_postcode")),
+        reference_required=False,
+        home_must_be_found=True,
+    )
     errors = FormErrors()
     for field, message in problems.items():
         errors.add(field, message)
@@ -117,7 +126,7 @@ class PupilPages(Controller):
     async def create(
         self, acting: Acting, request: Request[User, Any, Any], db_session: DbSession
     ) -> Template | Redirect:
-        values, data, errors = await _pupil_form(request)
+        values, data, errors = await _pupil_form(request, db_session)
         if data is not None:
             school = await queries.get_school(db_session, user=acting.user, school_id=acting.user.school_id)
             try:
@@ -164,7 +173,7 @@ class PupilPages(Controller):
         pupil = await queries.get_pupil(db_session, user=request.user, pupil_id=pupil_id)
         return render_form(
             "schools/pupil_form.html",
-            values=_pupil_values(pupil),
+            values=await _pupil_values(db_session, pupil),
             errors=FormErrors(),
             pupil=pupil,
             relationships=RELATIONSHIPS,
@@ -179,7 +188,7 @@ class PupilPages(Controller):
         db_session: DbSession,
     ) -> Template | Redirect:
         pupil = await queries.get_pupil(db_session, user=acting.user, pupil_id=pupil_id)
-        values, data, errors = await _pupil_form(request)
+        values, data, errors = await _pupil_form(request, db_session)
         if data is not None:
             try:
                 await services.update_pupil(

@@ -23,6 +23,7 @@ from placements.audit.models import AuditEntry
 from placements.audit.services import record
 from placements.clock import now, today
 from placements.db import locked
+from placements.postcodes.lookup import locate_many
 from placements.refusals import Refusal
 from schools.csv_import import ParsedFile, Problem, pupil_of, read_pupil_file
 from schools.models import CONSENT_FROM_SCHOOL, Consent, ErasedPupil, Pupil, PupilImport, School
@@ -404,6 +405,16 @@ async def _check_against_school(db: AsyncSession, school_id: UUID, parsed: Parse
     parsed.rows = kept
 
 
+async def _place_homes(db: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Coordinates from the home postcode for each row that gave none, looked up in one go."""
+    pupils = [pupil_of(row) for row in rows]
+    homes = await locate_many(db, [pupil.home_postcode for pupil in pupils if pupil.lat is None])
+    for row, pupil in zip(rows, pupils, strict=True):
+        if pupil.lat is None and pupil.home_postcode in homes:
+            pupil.fill_coordinates(homes[pupil.home_postcode])
+            row["pupil"] = pupil.to_json()
+
+
 def summarise(pending: PupilImport) -> ImportSummary:
     problem_rows = {problem["row"] for problem in pending.problems}
     new = sum(1 for row in pending.rows if not row.get("existing"))
@@ -432,6 +443,7 @@ async def start_import(
     """
     await purge_expired_imports(db)
     parsed = read_pupil_file(filename, content, on=today())
+    await _place_homes(db, parsed.rows)
     if not parsed.problems or parsed.rows:
         await _check_against_school(db, school.id, parsed)
     if parsed.rows and parsed.ignored_columns:

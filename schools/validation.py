@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from placements.geo import district_centroid, normalise_postcode
+from placements.geo import normalise_postcode
+from placements.postcodes.lookup import Location
 from placements.web.forms import EMAIL
 
 YEAR_GROUPS = range(7, 14)
@@ -67,12 +68,11 @@ class PupilData:
     def from_json(cls, data: dict[str, Any]) -> PupilData:
         return cls(**{**data, "date_of_birth": date.fromisoformat(data["date_of_birth"])})
 
-    def fill_coordinates(self) -> None:
-        """Rough coordinates from the postcode district when none were given."""
-        if self.lat is None and self.lon is None:
-            found = district_centroid(self.home_postcode)
-            if found:
-                self.lat, self.lon = found
+    def fill_coordinates(self, home: Location | None) -> None:
+        """The coordinates of the home postcode (`home`, as placements.postcodes placed it) when none
+        were given."""
+        if self.lat is None and self.lon is None and self.home_postcode and home:
+            self.lat, self.lon = home.lat, home.lon
 
 
 def academic_year_start(on: date) -> int:
@@ -153,12 +153,19 @@ def _float(raw: str) -> float | None:
 
 
 def parse_pupil(
-    values: dict[str, str], *, on: date, reference_required: bool = True, home_must_be_found: bool = False
+    values: dict[str, str],
+    *,
+    on: date,
+    home: Location | None,
+    reference_required: bool = True,
+    home_must_be_found: bool = False,
 ) -> tuple[PupilData | None, dict[str, str]]:
     """The pupil described by `values` (text per field), or the problems, one message per field.
 
-    With `home_must_be_found` (the form, where the person can correct it), a home postcode we cannot
-    place on the map is refused; an import keeps the pupil, who then travels from school."""
+    `home` is where the home postcode is (placements.postcodes.locate), for the coordinates when
+    none are given. With `home_must_be_found` (the form, where the person can correct it), a home
+    postcode we cannot place on the map is refused; an import keeps the pupil, who then travels
+    from school."""
     errors: dict[str, str] = {}
 
     def text(field: str, limit: int, *, required: str | None = None) -> str | None:
@@ -272,7 +279,7 @@ def parse_pupil(
         parent_email=parent_email,
         **flags,
     )
-    data.fill_coordinates()
+    data.fill_coordinates(home)
     if home_must_be_found and postcode and data.lat is None:
         return None, {"home_postcode": HOME_POSTCODE_NOT_FOUND}
     return data, {}
