@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 import requests
+from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
@@ -162,7 +163,7 @@ async def _claims(
         token = await anyio.to_thread.run_sync(exchange)
     except RequestException as exc:
         raise ProviderUnreachable(provider) from exc
-    except Exception as exc:  # authlib's OAuthError for a refused code, and any answer that is not a token
+    except (AuthlibBaseError, ValueError) as exc:  # a refused code, or an answer that is not a token
         raise SsoRefused(f"{provider.label} did not confirm who you are. Try again.", "code_refused") from exc
     id_token = token.get("id_token")
     if not isinstance(id_token, str):

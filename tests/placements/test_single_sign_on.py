@@ -280,3 +280,12 @@ async def test_a_provider_asserting_mfa_meets_the_rule_that_coordinators_use_two
         assert (await browser.page("/")).headers["location"] == "/two-step/set-up"
         await _sign_in_with_provider(browser, issuer, {**claims, "amr": ["pwd", "mfa"]})
         assert (await browser.page("/")).status_code == 200
+
+
+async def test_a_code_the_provider_did_not_issue_is_refused(browser, db):
+    begun = await browser.page("/sign-in/sso/council")
+    state = parse_qs(urlsplit(begun.headers["location"]).query)["state"][0]
+    refused = await browser.page(f"/sign-in/sso/council/callback?code=made-up&state={state}")
+    assert refused.status_code == 400 and "did not confirm who you are" in refused.text
+    assert not await _signed_in(browser)
+    assert await _refusals(db) == ["code_refused"]
