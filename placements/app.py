@@ -50,6 +50,7 @@ from placements.jobs.api import JobsApi
 from placements.jobs.queue import ArqQueue, InProcessQueue, Queue, install_queue
 from placements.jobs.schedule import run_daily_loop
 from placements.jobs.sweeper import sweep_forever
+from placements.notifications.api import NotificationsApi
 from placements.notifications.pages import SentEmailsPage, UndeliveredMessagesPage
 from placements.settings import ROOT, Settings, get_settings
 from placements.store import database_store
@@ -93,6 +94,7 @@ ROUTE_HANDLERS: list[Any] = [
     JobsApi,
     SentEmailsPage,
     UndeliveredMessagesPage,
+    NotificationsApi,
     HomeController,
     HealthController,
     TokenPages,

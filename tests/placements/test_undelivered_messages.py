@@ -104,3 +104,16 @@ async def test_the_list_is_there_in_production(client, db, monkeypatch):
     monkeypatch.setattr("placements.settings.get_settings", lambda: production)
     page = await client.page("/undelivered-messages")
     assert page.status_code == 200 and "Bounced" in page.text
+
+
+async def test_the_api_lists_the_same_messages_for_coordinators_only(client, db):
+    await _message(db, "Refused", status=DeliveryStatus.REFUSED, last_error="400 BadRequestError")
+    await _message(db, "Arrived", status=DeliveryStatus.DELIVERED, sent_at=now())
+    await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
+    assert (await client.api("GET", "/api/undelivered-messages")).status_code == 403
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    listed = (await client.api("GET", "/api/undelivered-messages?limit=10")).json()
+    assert listed["total"] == 1 and listed["limit"] == 10
+    (message,) = listed["items"]
+    assert message["subject"] == "Refused" and message["status"] == "refused"
+    assert message["channel"] == "email" and message["last_error"] == "400 BadRequestError"
