@@ -29,7 +29,6 @@ from placements.web.errors import GoFirst
 from placements.web.forms import FormErrors, form_values, render_form
 
 OFFERED_SECRET = "two_step_offered"  # noqa: S105 - a key in the session, not a secret
-SECOND_STEP_SECONDS = 300
 SET_UP = "/two-step/set-up"
 
 
@@ -61,9 +60,10 @@ async def _half_signed_in(request: Request[Any, Any, Any], db: AsyncSession) -> 
         user = await db.get(User, UUID(str(pending.get("user_id"))))
     except ValueError:
         return None
+    # Active is enough: an invited person who signs in only through an identity provider has no password.
     if (
         user is None
-        or not user.can_sign_in
+        or not user.is_active
         or not user.uses_two_step
         or user.session_epoch != pending.get("epoch")
     ):

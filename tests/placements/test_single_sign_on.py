@@ -9,6 +9,7 @@ import dataclasses
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pyotp
 import pytest
 from oidc_provider_mock import run_server_in_thread
 from sqlalchemy import func, select
@@ -289,3 +290,12 @@ async def test_a_code_the_provider_did_not_issue_is_refused(browser, db):
     assert refused.status_code == 400 and "did not confirm who you are" in refused.text
     assert not await _signed_in(browser)
     assert await _refusals(db) == ["code_refused"]
+
+
+async def test_someone_without_a_password_finishes_with_their_code_after_the_provider(browser, issuer, db):
+    invited = await make_user(db, Role.SCHOOL_STAFF, password=False, **TWO_STEP)
+    plain = await _sign_in_with_provider(browser, issuer, {"email": invited.email, "email_verified": True})
+    assert plain.headers["location"] == "/sign-in/code"
+    code = pyotp.TOTP(TWO_STEP["two_step_secret"]).now()
+    done = await browser.submit("/sign-in/code", {"code": code})
+    assert done.status_code == 303 and await _signed_in(browser)
