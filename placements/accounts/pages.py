@@ -84,7 +84,10 @@ class SignInController(Controller):
             )
         except TooMany as exc:
             await db_session.commit()  # the throttled attempt stays in the audit log
-            return refused_for_now("placements/sign_in.html", {"email": values["email"]}, exc)
+            errors.add("email", str(exc.detail))
+            return sign_in_page(
+                request, {"email": values["email"]}, errors, status_code=exc.status_code, headers=exc.headers
+            )
         if user is None:
             await db_session.commit()
             errors.add("email", "Enter a correct email address and password")

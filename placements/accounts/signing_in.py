@@ -41,12 +41,14 @@ def sign_in_page(
     errors: FormErrors,
     *,
     status_code: int | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     """The sign-in form, with a button for each identity provider configured."""
     return Template(
         template_name="placements/sign_in.html",
         context={"values": values, "errors": errors, "providers": request.app.state[SETTINGS].sso_providers},
         status_code=status_code or (400 if errors else 200),
+        headers=headers,
     )
 
 

@@ -299,3 +299,10 @@ async def test_someone_without_a_password_finishes_with_their_code_after_the_pro
     code = pyotp.TOTP(TWO_STEP["two_step_secret"]).now()
     done = await browser.submit("/sign-in/code", {"code": code})
     assert done.status_code == 303 and await _signed_in(browser)
+
+
+async def test_the_sign_in_page_offers_the_provider_when_passwords_are_refused_for_now(browser, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    answers = [await browser.sign_in(staff, password="not the password") for _ in range(7)]
+    assert answers[-1].status_code == 429 and answers[-1].headers["retry-after"]
+    assert "Sign in with Council Microsoft 365" in answers[-1].text
