@@ -105,7 +105,7 @@ async def _discover(provider: SsoProvider, *, fresh: bool = False) -> Discovered
     if fresh or known is None or time.monotonic() - known.at > KEYS_KEPT:
         try:
             known = await anyio.to_thread.run_sync(_fetch_discovery, provider)
-        except (RequestException, ValueError, KeyError) as exc:
+        except (RequestException, ValueError, KeyError, JoseError) as exc:  # JoseError: keys it cannot read
             raise ProviderUnreachable(provider) from exc
         _discovered[provider.issuer] = known
     return known
@@ -114,12 +114,13 @@ async def _discover(provider: SsoProvider, *, fresh: bool = False) -> Discovered
 async def start(provider: SsoProvider, redirect_uri: str) -> Started:
     discovered = await _discover(provider)
     state, nonce, verifier = (secrets.token_urlsafe(32) for _ in range(3))
-    url, _ = _session(provider, redirect_uri).create_authorization_url(
-        discovered.configuration["authorization_endpoint"],
-        state=state,
-        nonce=nonce,
-        code_verifier=verifier,
-    )
+    with _session(provider, redirect_uri) as session:
+        url, _ = session.create_authorization_url(
+            discovered.configuration["authorization_endpoint"],
+            state=state,
+            nonce=nonce,
+            code_verifier=verifier,
+        )
     return Started(url=url, state=state, nonce=nonce, verifier=verifier)
 
 
