@@ -6,14 +6,16 @@ from datetime import datetime
 from uuid import UUID
 
 from advanced_alchemy.service import OffsetPagination
-from litestar import Controller, get
+from litestar import Controller, get, post
+from litestar.params import FromPath
 from msgspec import Struct
 
 from placements.accounts.guards import COORDINATOR
 from placements.db import DbSession
-from placements.notifications import queries
+from placements.notifications import queries, services
 from placements.notifications.models import Channel, DeliveryStatus, OutboxMessage
-from placements.web.errors import API_ERRORS
+from placements.web.acting import Acting
+from placements.web.errors import API_ERRORS, API_LOOKUP_ERRORS, ConflictException
 from placements.web.paging import Limit, Offset
 from placements.web.schemas import from_model
 
@@ -56,3 +58,21 @@ class NotificationsApi(Controller):
             offset=offset,
             total=total,
         )
+
+    @post(
+        "/{message_id:uuid}/send-again",
+        opt=COORDINATOR,
+        operation_id="sendMessageAgain",
+        summary="Send again a message that failed for good, once what was wrong is put right",
+        description="Refused (409) for a message on its way, arrived, or still being tried.",
+        raises=[*API_LOOKUP_ERRORS, ConflictException],
+        status_code=200,
+    )
+    async def send_again(
+        self, acting: Acting, message_id: FromPath[UUID], db_session: DbSession
+    ) -> UndeliveredOut:
+        message = await services.send_again(db_session, message_id=message_id)
+        await acting.audit(
+            db_session, "message_sent_again", record_type="outbox_message", record_id=message.id
+        )
+        return UndeliveredOut.of(message)

@@ -4,15 +4,20 @@ development every email the service would have sent, so invitation links can be 
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
-from litestar import Controller, Request, get
-from litestar.response import Template
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
 
 from placements.accounts.guards import COORDINATOR, development_only
 from placements.db import DbSession
-from placements.notifications import queries
+from placements.notifications import queries, services
 from placements.notifications.models import FAILED
 from placements.notifications.queries import STUCK_AFTER
+from placements.refusals import Refusal
+from placements.web.acting import Acting
 from placements.web.paging import Page, page_from_request
 
 
@@ -50,3 +55,29 @@ class UndeliveredMessagesPage(Controller):
                 "page": Page.of(paging, total, request),
             },
         )
+
+    @get("/{message_id:uuid}/send-again")
+    async def confirm_send_again(self, message_id: FromPath[UUID], db_session: DbSession) -> Template:
+        message = await queries.message(db_session, message_id)
+        return Template(
+            template_name="placements/send_again.html", context={"message": message, "failed": FAILED}
+        )
+
+    @post("/{message_id:uuid}/send-again")
+    async def send_again(
+        self,
+        acting: Acting,
+        request: Request[Any, Any, Any],
+        message_id: FromPath[UUID],
+        db_session: DbSession,
+    ) -> Redirect:
+        try:
+            message = await services.send_again(db_session, message_id=message_id)
+        except Refusal as exc:
+            flash(request, str(exc), category="error")
+            return Redirect(path="/undelivered-messages", status_code=303)
+        await acting.audit(
+            db_session, "message_sent_again", record_type="outbox_message", record_id=message.id
+        )
+        flash(request, f"The message to {message.to_address} is being sent again", category="success")
+        return Redirect(path="/undelivered-messages", status_code=303)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from uuid import UUID
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,3 +45,10 @@ def _undelivered() -> ColumnElement[bool]:
 async def undelivered(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[OutboxMessage], int]:
     """Messages that failed for good, are failing, or have been on their way too long."""
     return await _newest_first(db, _undelivered(), limit=limit, offset=offset)
+
+
+async def message(db: AsyncSession, message_id: UUID) -> OutboxMessage:
+    found = await db.get(OutboxMessage, message_id)
+    if found is None:
+        raise NotFoundException("No message has this id")
+    return found

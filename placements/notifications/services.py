@@ -4,15 +4,19 @@ them from a job."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
+from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 
 from placements.accounts.models import User
 from placements.clock import now
+from placements.db import locked
 from placements.jobs.queue import submit
 from placements.notifications.headers import recipient, subject_line
-from placements.notifications.models import Channel, OutboxMessage
+from placements.notifications.models import FAILED, Channel, OutboxMessage
 from placements.notifications.phones import is_uk_mobile, uk_mobile
+from placements.refusals import Refusal
 from placements.settings import get_settings
 
 if TYPE_CHECKING:
@@ -44,6 +48,23 @@ async def _queue(db: AsyncSession, message: OutboxMessage) -> OutboxMessage:
     db.add(message)
     await db.flush()
     # The job keeps its first name, which queued jobs in existing databases carry; it sends both kinds.
+    await submit(db, "send_email", message_id=str(message.id))
+    return message
+
+
+async def send_again(db: AsyncSession, *, message_id: UUID) -> OutboxMessage:
+    """Send again a message that failed for good (Notify refused it, or could not deliver it),
+    once whatever was wrong is put right: a wrong API key fixed, an address corrected at the
+    source. A message still on its way, or being tried, is left alone: it would arrive twice; and
+    of two people asking at once, the second finds it queued already."""
+    message = await locked(db, OutboxMessage, message_id)
+    if message is None:
+        raise NotFoundException("No message has this id")
+    if message.status not in FAILED:
+        raise Refusal("Only a message that failed for good can be sent again")
+    message.status = message.status_at = message.sent_at = message.provider_id = message.last_error = None
+    message.attempts = 0
+    await db.flush()
     await submit(db, "send_email", message_id=str(message.id))
     return message
 

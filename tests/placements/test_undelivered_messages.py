@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from placements.accounts.models import Role
+from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.notifications.models import Channel, DeliveryStatus, OutboxMessage
 from placements.settings import settings_from_env
-from tests.support import make_user
+from tests.support import make_user, run_queued_jobs
 
 
 async def _message(db, subject: str, **fields: object) -> OutboxMessage:
@@ -117,3 +119,44 @@ async def test_the_api_lists_the_same_messages_for_coordinators_only(client, db)
     (message,) = listed["items"]
     assert message["subject"] == "Refused" and message["status"] == "refused"
     assert message["channel"] == "email" and message["last_error"] == "400 BadRequestError"
+
+
+async def test_a_message_that_failed_for_good_is_sent_again_after_confirming(client, db, notify):
+    refused = await _message(
+        db,
+        "Results are out",
+        status=DeliveryStatus.REFUSED,
+        attempts=1,
+        last_error="403 AuthError: Invalid token",
+    )
+    arrived = await _message(db, "Arrived", status=DeliveryStatus.DELIVERED, sent_at=now(), provider_id="x")
+    coordinator = await make_user(db, Role.COORDINATOR)
+    await client.sign_in(await make_user(db, Role.SCHOOL_STAFF))
+    assert (await client.submit(f"/undelivered-messages/{refused.id}/send-again", {})).status_code == 403
+    assert (await client.api("POST", f"/api/undelivered-messages/{refused.id}/send-again")).status_code == 403
+    await client.sign_in(coordinator)
+
+    listed = await client.page("/undelivered-messages")
+    assert f"/undelivered-messages/{refused.id}/send-again" in listed.text
+    confirm = await client.page(f"/undelivered-messages/{refused.id}/send-again")
+    assert "Send this message again?" in confirm.text and "403 AuthError" in confirm.text
+    sent = await client.submit(f"/undelivered-messages/{refused.id}/send-again", {})
+    assert sent.status_code == 303
+    await run_queued_jobs()
+    await db.refresh(refused)
+    assert refused.status is DeliveryStatus.CREATED and refused.provider_id and refused.last_error is None
+    assert [s.request["reference"] for s in notify.sent] == [str(refused.id)]
+
+    # Once on its way (or arrived) it is not sent again: the second click, and the API, are refused.
+    again = await client.submit(f"/undelivered-messages/{refused.id}/send-again", {})
+    assert again.status_code == 303 and "failed for good" in (await client.page("/undelivered-messages")).text
+    api = await client.api("POST", f"/api/undelivered-messages/{arrived.id}/send-again")
+    assert api.status_code == 409
+    missing = "/api/undelivered-messages/00000000-0000-0000-0000-000000000000/send-again"
+    assert (await client.api("POST", missing)).status_code == 404
+    assert (await client.page(f"/undelivered-messages/{arrived.id}/send-again")).status_code == 200
+    await run_queued_jobs()
+    assert len(notify.sent) == 1
+    await db.commit()
+    audited = await db.scalars(select(AuditEntry).where(AuditEntry.action == "message_sent_again"))
+    assert [(entry.actor_id, entry.record_id) for entry in audited] == [(coordinator.id, str(refused.id))]
