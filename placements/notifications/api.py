@@ -71,8 +71,7 @@ class NotificationsApi(Controller):
     async def send_again(
         self, acting: Acting, message_id: FromPath[UUID], db_session: DbSession
     ) -> UndeliveredOut:
-        message = await services.send_again(db_session, message_id=message_id)
-        await acting.audit(
-            db_session, "message_sent_again", record_type="outbox_message", record_id=message.id
+        message = await services.send_again(
+            db_session, message_id=message_id, actor=acting.user, ip_address=acting.ip_address
         )
         return UndeliveredOut.of(message)

@@ -72,12 +72,11 @@ class UndeliveredMessagesPage(Controller):
         db_session: DbSession,
     ) -> Redirect:
         try:
-            message = await services.send_again(db_session, message_id=message_id)
+            message = await services.send_again(
+                db_session, message_id=message_id, actor=acting.user, ip_address=acting.ip_address
+            )
         except Refusal as exc:
             flash(request, str(exc), category="error")
             return Redirect(path="/undelivered-messages", status_code=303)
-        await acting.audit(
-            db_session, "message_sent_again", record_type="outbox_message", record_id=message.id
-        )
         flash(request, f"The message to {message.to_address} is being sent again", category="success")
         return Redirect(path="/undelivered-messages", status_code=303)

@@ -10,6 +10,7 @@ from litestar.exceptions import NotFoundException
 from sqlalchemy import select
 
 from placements.accounts.models import User
+from placements.audit.services import record
 from placements.clock import now
 from placements.db import locked
 from placements.jobs.queue import submit
@@ -46,13 +47,20 @@ async def queue_text(db: AsyncSession, *, to: str, body: str) -> OutboxMessage:
 
 async def _queue(db: AsyncSession, message: OutboxMessage) -> OutboxMessage:
     db.add(message)
-    await db.flush()
-    # The job keeps its first name, which queued jobs in existing databases carry; it sends both kinds.
-    await submit(db, "send_email", message_id=str(message.id))
+    await _send(db, message)
     return message
 
 
-async def send_again(db: AsyncSession, *, message_id: UUID) -> OutboxMessage:
+async def _send(db: AsyncSession, message: OutboxMessage) -> None:
+    """Queue the job that sends `message`; it starts when the caller's transaction commits."""
+    await db.flush()
+    # The job keeps its first name, which queued jobs in existing databases carry; it sends both kinds.
+    await submit(db, "send_email", message_id=str(message.id))
+
+
+async def send_again(
+    db: AsyncSession, *, message_id: UUID, actor: User, ip_address: str | None
+) -> OutboxMessage:
     """Send again a message that failed for good (Notify refused it, or could not deliver it),
     once whatever was wrong is put right: a wrong API key fixed, an address corrected at the
     source. A message still on its way, or being tried, is left alone: it would arrive twice; and
@@ -64,8 +72,15 @@ async def send_again(db: AsyncSession, *, message_id: UUID) -> OutboxMessage:
         raise Refusal("Only a message that failed for good can be sent again")
     message.status = message.status_at = message.sent_at = message.provider_id = message.last_error = None
     message.attempts = 0
-    await db.flush()
-    await submit(db, "send_email", message_id=str(message.id))
+    await _send(db, message)
+    await record(
+        db,
+        actor=actor,
+        action="message_sent_again",
+        record_type="outbox_message",
+        record_id=message.id,
+        ip_address=ip_address,
+    )
     return message
 
 
