@@ -12,7 +12,6 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts import queries
-from placements.accounts.auth import start_session
 from placements.accounts.guards import BEFORE_SET_UP, COORDINATOR, PUBLIC, access
 from placements.accounts.limits import TooMany
 from placements.accounts.management import (
@@ -34,7 +33,7 @@ from placements.accounts.services import (
     request_password_reset,
     set_password_with_token,
 )
-from placements.accounts.signing_in import await_second_step, safe_next, sign_in_page
+from placements.accounts.signing_in import await_second_step, finish_sign_in, safe_next, sign_in_page
 from placements.db import DbSession
 from placements.web.acting import Acting
 from placements.web.forms import FormErrors, form_values, render_form
@@ -92,10 +91,10 @@ class SignInController(Controller):
             await db_session.commit()
             errors.add("email", "Enter a correct email address and password")
             return sign_in_page(request, values, errors)
+        next_path = safe_next(values.get("next"))
         if user.uses_two_step:
-            return await_second_step(request, user, safe_next(values.get("next")))
-        start_session(request, user)
-        return Redirect(path=safe_next(values.get("next")), status_code=303)
+            return await_second_step(request, user, next_path)
+        return await finish_sign_in(request, db_session, user, acting.ip_address, next_path)
 
 
 class SignOutController(Controller):

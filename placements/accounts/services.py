@@ -80,9 +80,10 @@ async def find_user_by_email(db: AsyncSession, email: str) -> User | None:
 
 
 async def authenticate(db: AsyncSession, *, email: str, password: str, ip_address: str | None) -> User | None:
-    """Check a sign-in's password (TooMany when it must wait, see `throttling`): the person, signed
-    in unless they use two-step sign-in. Unknown addresses take the same path and the same
-    password-hashing work as known ones."""
+    """Check a sign-in's password (TooMany when it must wait, see `throttling`): the person, whose
+    sign-in the caller finishes (placements.accounts.signing_in), after the second step if they use
+    two-step sign-in. Unknown addresses take the same path and the same password-hashing work as
+    known ones."""
     email = normalise_email(email)
     try:
         await check_sign_in_allowed(db, email=email, ip_address=ip_address)
@@ -105,22 +106,7 @@ async def authenticate(db: AsyncSession, *, email: str, password: str, ip_addres
             ip_address=ip_address,
             actor_label=email,
         )
-        return user
-    await signed_in(db, user, ip_address=ip_address)
     return user
-
-
-async def signed_in(db: AsyncSession, user: User, *, ip_address: str | None, **detail: Any) -> None:
-    user.last_signed_in_at = now()
-    await record(
-        db,
-        actor=user,
-        action="signed_in",
-        record_type="user",
-        record_id=user.id,
-        ip_address=ip_address,
-        **detail,
-    )
 
 
 def token_hash(token: str) -> str:

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.auth import start_session
 from placements.accounts.models import User
-from placements.accounts.services import signed_in
+from placements.audit.services import record
+from placements.clock import now
 from placements.web.forms import FormErrors
 
 SETTINGS = "placements.settings"  # the app's settings, in its state
@@ -76,7 +77,17 @@ async def finish_sign_in(
     mfa_by_provider: str | None = None,
     **detail: Any,
 ) -> Redirect:
-    await signed_in(db, user, ip_address=ip_address, **detail)
+    """Every way of signing in ends here: recorded, and the person's session started."""
+    user.last_signed_in_at = now()
+    await record(
+        db,
+        actor=user,
+        action="signed_in",
+        record_type="user",
+        record_id=user.id,
+        ip_address=ip_address,
+        **detail,
+    )
     start_session(request, user)
     if mfa_by_provider:
         request.session[MFA_BY_PROVIDER] = mfa_by_provider
