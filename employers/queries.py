@@ -25,6 +25,7 @@ from employers.models import (
 )
 from placements.accounts.models import Role, User
 from placements.geo import EARTH_KM, haversine_km
+from placements.web.counting import page_of
 from schools.models import School
 
 if TYPE_CHECKING:
@@ -214,8 +215,7 @@ async def placements_page(
             )
         )
         order = [func.coalesce(dx * dx + dy * dy, 0.0), *order]
-    total = await db.scalar(select(func.count()).select_from(query.where(*where).subquery())) or 0
-    rows = (await db.execute(query.where(*where).order_by(*order).limit(limit).offset(offset))).all()
+    rows, total = await page_of(db, query.where(*where), order_by=order, limit=limit, offset=offset)
     listed = [
         Listed(placement=placement, employer_name=name, distance_km=distance_km(origin, placement))
         for placement, name in rows

@@ -11,7 +11,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from families import reviews
@@ -22,6 +22,7 @@ from placements.accounts.guards import COORDINATOR, STAFF
 from placements.db import DbSession
 from placements.refusals import Refusal
 from placements.web.acting import Acting
+from placements.web.counting import page_of
 from placements.web.forms import FormErrors, form_values, render_form
 from placements.web.paging import Page, page_from_request
 from programme.models import Round
@@ -62,15 +63,13 @@ class ReviewPages(Controller):
             .join(School, School.id == Pupil.school_id)
             .where(ReviewRequest.decision.is_not(None) if decided else ReviewRequest.decision.is_(None))
         )
-        total = await db_session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = await db_session.execute(
-            query.order_by(ReviewRequest.requested_at, ReviewRequest.id)
-            .limit(paging.limit)
-            .offset(paging.offset)
+        order = [ReviewRequest.requested_at, ReviewRequest.id]
+        rows, total = await page_of(
+            db_session, query, order_by=order, limit=paging.limit, offset=paging.offset
         )
         return Template(
             template_name="families/reviews.html",
-            context={"rows": rows.all(), "page": Page.of(paging, total, request), "decided": decided},
+            context={"rows": rows, "page": Page.of(paging, total, request), "decided": decided},
         )
 
     @get("/{review_id:uuid}")

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import Role, User
 from placements.clock import now
+from placements.web.counting import page_of
 from schools.models import Consent, Pupil, PupilImport, School
 
 
@@ -122,8 +123,8 @@ async def list_schools(
         )
     if without_advisor:
         query = query.where(~advisor)
-    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    schools = list(await db.scalars(query.order_by(School.name).limit(limit).offset(offset)))
+    rows, total = await page_of(db, query, order_by=[School.name], limit=limit, offset=offset)
+    schools = [school for (school,) in rows]
     ids = [school.id for school in schools]
     counts = dict(
         (
@@ -141,8 +142,8 @@ async def list_schools(
         .order_by(User.name)
     ):
         advisors.setdefault(school_id, []).append(name)
-    rows = [SchoolRow(school, counts.get(school.id, 0), advisors.get(school.id, [])) for school in schools]
-    return rows, total
+    listed = [SchoolRow(school, counts.get(school.id, 0), advisors.get(school.id, [])) for school in schools]
+    return listed, total
 
 
 async def get_pupil(db: AsyncSession, *, user: User, pupil_id: UUID) -> Pupil:
@@ -190,11 +191,9 @@ async def list_pupils(
         query = query.where(~consented)
     elif consent == "current":
         query = query.where(consented)
-    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    result = await db.execute(
-        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id).limit(limit).offset(offset)
-    )
-    return [PupilRow(pupil, name, bool(flag)) for pupil, name, flag in result.all()], total
+    order = [Pupil.last_name, Pupil.first_name, Pupil.id]
+    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
+    return [PupilRow(pupil, name, bool(flag)) for pupil, name, flag in rows], total
 
 
 async def count_missing_consent(db: AsyncSession, *, school_id: UUID) -> int:

@@ -14,6 +14,7 @@ from matching.models import (
     ChoiceEntry,
     Preference,
 )
+from placements.web.counting import page_of
 from programme.models import Round
 from schools.models import Pupil
 from schools.queries import has_current_consent
@@ -45,10 +46,8 @@ async def choice_statuses(
     )
     if missing_only:
         query = query.where(ChoiceEntry.id.is_(None))
-    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await db.execute(
-        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id).limit(limit).offset(offset)
-    )
+    order = [Pupil.last_name, Pupil.first_name, Pupil.id]
+    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
     return [ChoiceStatus(p, n, entry is not None, bool(open_)) for p, n, entry, open_ in rows], total
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, false, func, select, true
+from sqlalchemy import ColumnElement, false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, EmployerStatus, Placement
@@ -20,6 +20,7 @@ from matching.models import (
 )
 from placements.accounts.models import Role, User
 from placements.audit.trail import note_reads
+from placements.web.counting import page_of
 from schools.models import Pupil, School
 
 
@@ -80,12 +81,8 @@ async def outcomes(
         query = query.where(Outcome.placement_id.is_(None))
     elif status == "placed":
         query = query.where(Outcome.placement_id.is_not(None))
-    total = await db.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await db.execute(
-        query.order_by(Pupil.last_name, Pupil.first_name, Pupil.id, Outcome.created_at)
-        .limit(limit)
-        .offset(offset)
-    )
+    order = [Pupil.last_name, Pupil.first_name, Pupil.id, Outcome.created_at]
+    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
     return [OutcomeRow(*row) for row in rows], total
 
 

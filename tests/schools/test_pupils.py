@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from placements.accounts.models import Role
@@ -175,3 +177,24 @@ async def test_coordinators_see_pupils_but_not_access_needs(client, db):
     api = await client.api("GET", f"/api/pupils/{pupil.id}")
     assert api.json()["access_needs"] is None
     assert (await client.api("POST", "/api/pupils", json={})).status_code == 403
+
+
+async def test_a_long_list_pages_with_its_total_and_a_page_past_the_end_is_empty(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    for n in range(30):
+        await make_pupil(db, staff.school_id, last_name=f"Pupil{n:02d}")
+    other_school = await make_school(db)
+    await make_pupil(db, other_school.id)
+    await client.sign_in(staff)
+
+    pages = [await client.api("GET", f"/api/pupils?limit=12&offset={offset}") for offset in (0, 12, 24, 36, 120)]
+    assert [page.json()["total"] for page in pages] == [30, 30, 30, 30, 30]
+    names = [item["last_name"] for page in pages for item in page.json()["items"]]
+    assert names == [f"Pupil{n:02d}" for n in range(30)]
+    assert (await client.api("GET", "/api/pupils?q=nobody-by-this-name")).json()["total"] == 0
+
+    second = await client.page("/pupils?page=2")
+    assert second.status_code == 200 and "Pupil29" in second.text and "Pupil24" not in second.text
+    beyond = await client.page("/pupils?page=9")
+    assert beyond.status_code == 200 and "of 30 pupils" in beyond.text
+    assert not re.search(r"Pupil\d\d", beyond.text)
