@@ -79,6 +79,7 @@ def serve(host: str, port: int, workers: int, concurrency: int | None, reload: b
         port=port,
         workers=workers,
         reload=reload,
+        reload_includes=["*.py", "*.html"] if reload else None,
         proxy_headers=True,
         log_config=logging_config(settings.log_format),
     )
