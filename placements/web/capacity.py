@@ -8,10 +8,18 @@ seconds under load, long after the person had given up. Refusing the excess at o
 
 The refusal is written straight out, not drawn from a template: under overload refusals are most
 of the requests, and each must cost far less than a page or they would starve the admitted ones.
+It is held back a moment (`REFUSAL_HOLD`) before it is sent, which costs no CPU: a client that
+asks again the instant it is refused, ignoring `Retry-After`, would otherwise spend the cores on
+refusals (200 such connections against two processes: several thousand a second, which left the
+admitted pages waiting up to 5 s). Held, each connection asks at most some thirty times a second.
+
+The limit should not exceed the database connections a process has (`pool_size` plus
+`max_overflow` in `placements.db`, 20): a request admitted beyond them would only wait for one.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 
@@ -23,6 +31,7 @@ from placements.web.errors import wants_json
 BUSY = "The service is busy. Try again in a few seconds"
 RETRY_AFTER_BUSY = b"2"
 ALWAYS_ANSWERED = frozenset({"/health"})
+REFUSAL_HOLD = 0.03  # seconds
 _JSON = json.dumps({"status_code": 503, "detail": BUSY}).encode()
 _PAGE = f"""<!DOCTYPE html>
 <html lang="en" class="govuk-template">
@@ -60,6 +69,7 @@ def capacity_middleware(limit: int) -> Callable[[ASGIApp], ASGIApp]:
                 await app(scope, receive, send)
                 return
             if in_progress >= limit:
+                await asyncio.sleep(REFUSAL_HOLD)
                 await _refuse(scope, send)
                 return
             in_progress += 1
