@@ -132,8 +132,12 @@ class Link:
     def thaw(self) -> None:
         self._loop.call_soon_threadsafe(self._flowing.set)
 
-    def close(self) -> None:
+    def cut(self) -> None:
+        """End every connection through the link, as a server restarting does; new ones still work."""
         asyncio.run_coroutine_threadsafe(self._end_connections(), self._loop).result(5)
+
+    def close(self) -> None:
+        self.cut()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
 

@@ -14,10 +14,11 @@ from typing import Any
 import pytest
 from sqlalchemy import event, make_url
 
+from placements import db as db_module
 from placements.accounts.models import Role
 from placements.app import create_app
 from placements.settings import TimeoutSettings, get_settings
-from tests.faults import Link, ServiceProcess, eventually, free_port, service_env
+from tests.faults import Link, ServiceProcess, eventually, free_port, service_env, with_port
 from tests.support import make_user, serving_client
 
 # The service gives up on the database after a second here; a page may take a connect and a
@@ -84,6 +85,35 @@ async def test_a_database_that_stops_answering_gets_503_within_the_bound(db):
             assert time.monotonic() - started < PAGE_BOUND
             assert api.status_code == 503 and api.headers["retry-after"]
             assert api.json()["detail"].startswith("The service cannot reach its database")
+
+
+@pytest.mark.parametrize("idle", [False, True])
+async def test_after_the_database_restarts_pages_work_again(db, monkeypatch, idle):
+    """A pooled connection in steady use that died with the server fails the one request holding
+    it, which discards the pool; one that sat idle is checked before use, so nothing fails."""
+    url = get_settings().database_url
+    if url.startswith("sqlite"):
+        pytest.skip("SQLite has no server to restart: PostgreSQL only")
+    coordinator = await make_user(db, Role.COORDINATOR)
+    await db.commit()
+    link = Link(make_url(url).port or 5432)
+    try:
+        app = create_app(dataclasses.replace(get_settings(), database_url=with_port(url, link.port)))
+        async with serving_client(app) as client:
+            await client.sign_in(coordinator)
+            assert (await client.page("/schools")).status_code == 200
+            monkeypatch.setattr(db_module, "PING_AFTER_IDLE", 0.0 if idle else 3600.0)
+            link.cut()
+
+            first = await client.page("/schools")
+            assert first.status_code == (200 if idle else 503)
+            if not idle:
+                assert "Sorry, the service is unavailable" in first.text
+            for _ in range(3):
+                assert (await client.page("/schools")).status_code == 200
+            assert (await client.get("/health")).json()["database"] == "ok"
+    finally:
+        link.close()
 
 
 @pytest.mark.parametrize(
