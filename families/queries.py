@@ -81,18 +81,35 @@ async def consent_row(db: AsyncSession, *, pupil: Pupil) -> ConsentRow:
     return ConsentRow(pupil_, ConsentStatus(value), link)
 
 
-async def status_counts(db: AsyncSession, *, school_id: UUID) -> dict[ConsentStatus, int]:
-    counted = _of_school(school_id).with_only_columns(STATUS.label("status"), func.count()).group_by(STATUS)
-    found = dict((await db.execute(counted)).tuples().all())
-    return {status: found.get(status.value, 0) for status in ConsentStatus}
-
-
 # Whom each of the school's bulk actions reaches, among pupils without consent: parents with an
 # email address never asked (or whose link was revoked), parents with an unanswered link, and
 # parents without an email address never asked (a letter).
 TO_EMAIL = (Pupil.parent_email.is_not(None), LIVE.id.is_(None))
 TO_REMIND = (Pupil.parent_email.is_not(None), LIVE.id.is_not(None), LIVE.answer.is_(None))
 TO_PRINT = (Pupil.parent_email.is_(None), LIVE.id.is_(None))
+
+
+@dataclass(frozen=True)
+class ConsentOverview:
+    """How many of a school's pupils stand at each consent status, and whom each bulk action reaches."""
+
+    by_status: dict[ConsentStatus, int]
+    to_email: int
+    to_remind: int
+    to_print: int
+
+
+async def consent_overview(db: AsyncSession, *, school_id: UUID) -> ConsentOverview:
+    """All the figures in one query: pupils counted by status, each bulk action's among them."""
+    reach = [func.count().filter(and_(*reached)) for reached in (TO_EMAIL, TO_REMIND, TO_PRINT)]
+    counted = _of_school(school_id).with_only_columns(STATUS, func.count(), *reach).group_by(STATUS)
+    by_status = dict.fromkeys(ConsentStatus, 0)
+    to_email = to_remind = to_print = 0
+    for value, pupils, emails, reminders, letters in (await db.execute(counted)).tuples():
+        by_status[ConsentStatus(value)] = pupils
+        if value != ConsentStatus.GIVEN.value:  # the actions reach pupils without consent only
+            to_email, to_remind, to_print = to_email + emails, to_remind + reminders, to_print + letters
+    return ConsentOverview(by_status, to_email, to_remind, to_print)
 
 
 def waiting(school_id: UUID, reached: tuple[Any, ...]) -> Any:

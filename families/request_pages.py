@@ -63,16 +63,7 @@ class ConsentRequestPages(Controller):
                 "page": Page.of(paging, total, request),
                 "status": status,
                 "statuses": list(ConsentStatus),
-                "counts": await queries.status_counts(db_session, school_id=school_id),
-                "to_email": await queries.count_waiting(
-                    db_session, school_id=school_id, reached=queries.TO_EMAIL
-                ),
-                "to_remind": await queries.count_waiting(
-                    db_session, school_id=school_id, reached=queries.TO_REMIND
-                ),
-                "to_print": await queries.count_waiting(
-                    db_session, school_id=school_id, reached=queries.TO_PRINT
-                ),
+                "overview": await queries.consent_overview(db_session, school_id=school_id),
             },
         )
 

@@ -310,3 +310,34 @@ async def test_reminders_replace_unanswered_links(client, db):
     last = await db.scalar(select(OutboxMessage).order_by(OutboxMessage.created_at.desc()).limit(1))
     assert last.subject.startswith("Reminder:")
     assert (await client.page(first)).status_code == 410
+
+
+async def test_the_consent_overview_counts_each_status_and_whom_each_action_reaches(client, db):
+    staff = await make_user(db, Role.SCHOOL_STAFF)
+    consented = await make_pupil(db, staff.school_id, parent_email="given@example.com")
+    await make_consent(db, consented.id)
+    for n in range(2):
+        await make_pupil(db, staff.school_id, parent_email=f"parent{n}@example.com")
+    await make_pupil(db, staff.school_id)  # no email: a letter
+    other = await make_user(db, Role.SCHOOL_STAFF)
+    await make_pupil(db, other.school_id, parent_email="elsewhere@example.com")
+    await client.sign_in(staff)
+
+    def figures(text):
+        counts = dict(re.findall(r">(Not sent|Sent|Opened|Given|Refused|Withdrawn): (\d+)<", text))
+        actions = re.findall(
+            r"(Email consent links|Send reminders|Print letters for parents without email) \((\d+)\)", text
+        )
+        return counts, dict(actions)
+
+    before = figures((await client.page("/consent-requests")).text)
+    assert before == (
+        {"Not sent": "3", "Sent": "0", "Opened": "0", "Given": "1", "Refused": "0", "Withdrawn": "0"},
+        {"Email consent links": "2", "Print letters for parents without email": "1"},
+    )
+    assert (await client.submit("/consent-requests/send", {})).status_code == 303
+    after = figures((await client.page("/consent-requests")).text)
+    assert after == (
+        {"Not sent": "1", "Sent": "2", "Opened": "0", "Given": "1", "Refused": "0", "Withdrawn": "0"},
+        {"Send reminders": "2", "Print letters for parents without email": "1"},
+    )
