@@ -70,13 +70,3 @@ class Page:
             previous_href=href(paging.page - 1) if paging.page > 1 else None,
             next_href=href(paging.page + 1) if paging.page < pages else None,
         )
-
-    @property
-    def component(self) -> dict[str, Any]:
-        """Parameters for the govukPagination macro."""
-        params: dict[str, Any] = {}
-        if self.previous_href:
-            params["previous"] = {"href": self.previous_href}
-        if self.next_href:
-            params["next"] = {"href": self.next_href}
-        return params
