@@ -61,16 +61,14 @@ async def employers_page(
         where.append(Employer.status == status)
     if q:
         where.append(Employer.name.icontains(q, autoescape=True))
-    total = await db.scalar(select(func.count()).select_from(Employer).where(*where)) or 0
-    rows = await db.execute(
+    query = (
         select(Employer, EmployerCompliance)
         .outerjoin(EmployerCompliance, EmployerCompliance.employer_id == Employer.id)
         .where(*where)
-        .order_by(Employer.created_at, Employer.name, Employer.id)
-        .limit(limit)
-        .offset(offset)
     )
-    return [(employer, compliance) for employer, compliance in rows.all()], total
+    order = [Employer.created_at, Employer.name, Employer.id]
+    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
+    return [(employer, compliance) for employer, compliance in rows], total
 
 
 def visible_to_schools(today: date) -> list[Any]:

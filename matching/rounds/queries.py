@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.models import ChoiceEntry
+from placements.web.counting import page_of
 from programme.models import Round
 
 
@@ -20,9 +21,10 @@ async def get_round(db: AsyncSession, round_id: UUID) -> Round:
 
 
 async def list_rounds(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[Round], int]:
-    total = await db.scalar(select(func.count()).select_from(Round)) or 0
-    rows = await db.scalars(select(Round).order_by(Round.programme_year.desc()).limit(limit).offset(offset))
-    return list(rows), total
+    rows, total = await page_of(
+        db, select(Round), order_by=[Round.programme_year.desc()], limit=limit, offset=offset
+    )
+    return [round_ for (round_,) in rows], total
 
 
 async def latest_round(db: AsyncSession) -> Round | None:

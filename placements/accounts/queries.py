@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import Role, User, organisation_model
+from placements.web.counting import page_of
 
 
 async def list_users(
     db: AsyncSession, *, order: tuple[Any, ...], limit: int, offset: int
 ) -> tuple[list[User], int]:
-    total = await db.scalar(select(func.count()).select_from(User)) or 0
-    users = await db.scalars(select(User).order_by(*order).limit(limit).offset(offset))
-    return list(users), total
+    rows, total = await page_of(db, select(User), order_by=order, limit=limit, offset=offset)
+    return [user for (user,) in rows], total
 
 
 async def organisation_choices(db: AsyncSession, role: Role) -> list[tuple[Any, str]]:

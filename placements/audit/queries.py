@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.audit.models import AuditEntry
 from placements.clock import UTC
+from placements.web.counting import page_of
 
 
 @dataclass(frozen=True)
@@ -42,14 +43,11 @@ class AuditFilter:
 async def audit_entries(
     db: AsyncSession, where: AuditFilter, *, limit: int, offset: int
 ) -> tuple[list[AuditEntry], int]:
-    total = await db.scalar(where.apply(select(func.count()).select_from(AuditEntry))) or 0  # type: ignore[arg-type]
-    rows = await db.scalars(
-        where.apply(select(AuditEntry))
-        .order_by(AuditEntry.at.desc(), AuditEntry.id)
-        .limit(limit)
-        .offset(offset)
+    order = [AuditEntry.at.desc(), AuditEntry.id]
+    rows, total = await page_of(
+        db, where.apply(select(AuditEntry)), order_by=order, limit=limit, offset=offset
     )
-    return list(rows), total
+    return [entry for (entry,) in rows], total
 
 
 async def audit_actions(db: AsyncSession) -> list[str]:

@@ -6,11 +6,12 @@ from datetime import timedelta
 from uuid import UUID
 
 from litestar.exceptions import NotFoundException
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.clock import now
 from placements.notifications.models import FAILED, IN_FLIGHT, OutboxMessage
+from placements.web.counting import page_of
 
 # Notify's providers try for up to 72 hours; a message still on its way after that is stuck.
 STUCK_AFTER = timedelta(days=3)
@@ -19,14 +20,10 @@ STUCK_AFTER = timedelta(days=3)
 async def _newest_first(
     db: AsyncSession, where: ColumnElement[bool] | None, *, limit: int, offset: int
 ) -> tuple[list[OutboxMessage], int]:
-    count, rows = select(func.count()).select_from(OutboxMessage), select(OutboxMessage)
-    if where is not None:
-        count, rows = count.where(where), rows.where(where)
-    total = await db.scalar(count) or 0
-    messages = await db.scalars(
-        rows.order_by(OutboxMessage.created_at.desc(), OutboxMessage.id).limit(limit).offset(offset)
-    )
-    return list(messages), total
+    query = select(OutboxMessage) if where is None else select(OutboxMessage).where(where)
+    order = [OutboxMessage.created_at.desc(), OutboxMessage.id]
+    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
+    return [message for (message,) in rows], total
 
 
 async def sent_emails(db: AsyncSession, *, limit: int, offset: int) -> tuple[list[OutboxMessage], int]:

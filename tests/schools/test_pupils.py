@@ -187,7 +187,9 @@ async def test_a_long_list_pages_with_its_total_and_a_page_past_the_end_is_empty
     await make_pupil(db, other_school.id)
     await client.sign_in(staff)
 
-    pages = [await client.api("GET", f"/api/pupils?limit=12&offset={offset}") for offset in (0, 12, 24, 36, 120)]
+    pages = [
+        await client.api("GET", f"/api/pupils?limit=12&offset={offset}") for offset in (0, 12, 24, 36, 120)
+    ]
     assert [page.json()["total"] for page in pages] == [30, 30, 30, 30, 30]
     names = [item["last_name"] for page in pages for item in page.json()["items"]]
     assert names == [f"Pupil{n:02d}" for n in range(30)]
