@@ -16,23 +16,23 @@ from employers.pages import EmployerPages, EmployerSignUpPage
 from employers.placement_pages import PlacementPages
 from placements.accounts.models import Role, User
 from placements.domains import Domain
-from placements.web.counting import count
+from placements.web.counting import counted
 
 
 async def _home(db: AsyncSession, user: User) -> dict[str, Any]:
     if user.role is Role.COORDINATOR:
         return {
             "counts": {
-                "employers": await count(db, Employer),
-                "pending_employers": await count(db, Employer, Employer.status == EmployerStatus.PENDING),
-                "placements": await count(db, Placement),
+                "employers": counted(Employer),
+                "pending_employers": counted(Employer, Employer.status == EmployerStatus.PENDING),
+                "placements": counted(Placement),
             }
         }
     if user.role is not Role.EMPLOYER_USER:
         return {}
     return {
         "employer": await db.get(Employer, user.employer_id),
-        "placements": await count(db, Placement, Placement.employer_id == user.employer_id),
+        "placements": counted(Placement, Placement.employer_id == user.employer_id),
     }
 
 

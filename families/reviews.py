@@ -163,10 +163,6 @@ async def decide(
         )
 
 
-async def count_open(db: AsyncSession) -> int:
-    return await db.scalar(select(func.count()).where(ReviewRequest.decision.is_(None))) or 0
-
-
 @report_section
 async def review_figures(
     db: AsyncSession, round_: Round, scope: Scope

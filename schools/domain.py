@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts.models import Role, User
 from placements.domains import Domain
-from placements.web.counting import count
+from placements.web.counting import counted
 from schools import (
     audit_names,  # noqa: F401  (the audit log names schools' records from here on)
     jobs,  # noqa: F401  (registers the schools' jobs)
@@ -24,7 +24,7 @@ from schools.pupil_pages import PupilPages
 
 async def _home(db: AsyncSession, user: User) -> dict[str, Any]:
     if user.role is Role.COORDINATOR:
-        return {"counts": {"schools": await count(db, School), "pupils": await count(db, Pupil)}}
+        return {"counts": {"schools": counted(School), "pupils": counted(Pupil)}}
     if user.role is not Role.SCHOOL_STAFF:
         return {}
     # The user's own school only: list_schools is scoped to it, with its pupils and advisors.

@@ -1,12 +1,22 @@
-"""A school's figures on its staff's home page: pupils, missing consent, and its digital advisor."""
+"""Figures on the home page: a school's for its staff (pupils, missing consent, its digital advisor),
+the programme's for coordinators, an employer's own placements for its people."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 
+from employers.models import EmployerStatus
 from placements.accounts.models import Role
-from tests.support import make_consent, make_pupil, make_school, make_user
+from tests.support import (
+    make_consent,
+    make_employer,
+    make_placement,
+    make_pupil,
+    make_round,
+    make_school,
+    make_user,
+)
 
 
 def figure(html: str, key: str) -> str:
@@ -66,3 +76,27 @@ async def test_a_school_with_every_consent_has_no_missing_link(client, db):
     assert figure(home.text, "Pupils registered") == "1"
     assert figure(home.text, "Pupils missing consent") == "0"
     assert "/pupils?consent=missing" not in home.text
+
+
+async def test_coordinators_see_the_programmes_figures_and_employers_their_own(client, db):
+    round_ = await make_round(db)
+    schools = [await make_school(db) for _ in range(2)]
+    for school in (*schools, schools[0]):
+        await make_pupil(db, school.id)
+    approved = await make_employer(db)
+    await make_employer(db, status=EmployerStatus.PENDING)
+    for _ in range(3):
+        await make_placement(db, approved.id, round_.id)
+    other = await make_employer(db)
+    await make_placement(db, other.id, round_.id)
+
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    home = (await client.page("/")).text
+    assert figure(home, "Schools") == "2"
+    assert figure(home, "Employers") == "3 (1 waiting for approval)"
+    assert figure(home, "Pupils registered") == "3"
+    assert figure(home, "Placements posted") == "4"
+    assert "waiting for a decision" not in home  # no review requests
+
+    await client.sign_in(await make_user(db, Role.EMPLOYER_USER, employer_id=approved.id))
+    assert "3 placements posted." in (await client.page("/")).text
