@@ -195,8 +195,12 @@ async def test_a_long_list_pages_with_its_total_and_a_page_past_the_end_is_empty
     assert names == [f"Pupil{n:02d}" for n in range(30)]
     assert (await client.api("GET", "/api/pupils?q=nobody-by-this-name")).json()["total"] == 0
 
+    first = await client.page("/pupils")
+    assert "Showing 1 to 25 of 30 pupils" in first.text
+    assert 'href="/pupils?page=2" rel="next"' in first.text and 'rel="prev"' not in first.text
     second = await client.page("/pupils?page=2")
     assert second.status_code == 200 and "Pupil29" in second.text and "Pupil24" not in second.text
+    assert 'href="/pupils?page=1" rel="prev"' in second.text and 'rel="next"' not in second.text
     beyond = await client.page("/pupils?page=9")
     assert beyond.status_code == 200 and "of 30 pupils" in beyond.text
     assert not re.search(r"Pupil\d\d", beyond.text)
