@@ -89,8 +89,9 @@ def create_engine(
     engine = create_async_engine(
         url,
         echo=settings.sql_echo,
-        pool_size=10,
-        max_overflow=10,
+        # As many as a web process admits requests (CONCURRENT_REQUESTS), so none waits for one.
+        pool_size=12,
+        max_overflow=12,
         pool_timeout=timeouts.connect,
         connect_args=connect_args,
     )

@@ -8,13 +8,15 @@ seconds under load, long after the person had given up. Refusing the excess at o
 
 The refusal is written straight out, not drawn from a template: under overload refusals are most
 of the requests, and each must cost far less than a page or they would starve the admitted ones.
-It is held back a moment (`REFUSAL_HOLD`) before it is sent, which costs no CPU: a client that
-asks again the instant it is refused, ignoring `Retry-After`, would otherwise spend the cores on
-refusals (200 such connections against two processes: several thousand a second, which left the
-admitted pages waiting up to 5 s). Held, each connection asks at most some thirty times a second.
+It is held back a moment before it is sent, which costs no CPU: a client that asks again the
+instant it is refused, ignoring `Retry-After`, would otherwise spend the cores on refusals (200
+such connections against two processes: several thousand a second, which left the admitted pages
+waiting up to 5 s). The hold grows with the refusals being held, from `REFUSAL_HOLD` to
+`LONGEST_HOLD`, so that however many connections press, refusals come at most about
+`REFUSALS_PER_SECOND` a second until the hold is at its longest.
 
 The limit should not exceed the database connections a process has (`pool_size` plus
-`max_overflow` in `placements.db`, 20): a request admitted beyond them would only wait for one.
+`max_overflow` in `placements.db`, 24): a request admitted beyond them would only wait for one.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ BUSY = "The service is busy. Try again in a few seconds"
 RETRY_AFTER_BUSY = b"2"
 ALWAYS_ANSWERED = frozenset({"/health"})
 REFUSAL_HOLD = 0.03  # seconds
+LONGEST_HOLD = 0.07  # seconds: a refusal still comes within a tenth of a second
+REFUSALS_PER_SECOND = 1000
 _JSON = json.dumps({"status_code": 503, "detail": BUSY}).encode()
 _PAGE = f"""<!DOCTYPE html>
 <html lang="en" class="govuk-template">
@@ -60,16 +64,20 @@ async def _refuse(scope: Scope, send: Send) -> None:
 
 def capacity_middleware(limit: int) -> Callable[[ASGIApp], ASGIApp]:
     """The middleware admitting at most `limit` requests at a time in this process."""
-    in_progress = 0
+    in_progress = held = 0
 
     def middleware(app: ASGIApp) -> ASGIApp:
         async def bounded(scope: Scope, receive: Receive, send: Send) -> None:
-            nonlocal in_progress
+            nonlocal in_progress, held
             if scope["type"] != "http" or scope["path"] in ALWAYS_ANSWERED:
                 await app(scope, receive, send)
                 return
             if in_progress >= limit:
-                await asyncio.sleep(REFUSAL_HOLD)
+                held += 1
+                try:
+                    await asyncio.sleep(min(LONGEST_HOLD, max(REFUSAL_HOLD, held / REFUSALS_PER_SECOND)))
+                finally:
+                    held -= 1
                 await _refuse(scope, send)
                 return
             in_progress += 1

@@ -53,7 +53,7 @@ async def test_requests_past_the_limit_get_503_with_retry_after_at_once(db):
 
 def test_the_limit_is_set_by_environment_and_must_be_a_positive_count():
     assert settings_from_env({"CONCURRENT_REQUESTS": "8"}).concurrent_requests == 8
-    assert settings_from_env({}).concurrent_requests == 20
+    assert settings_from_env({}).concurrent_requests == 24
     for wrong in ("0", "-1", "many", "2.5"):
         with pytest.raises(SettingsError, match="CONCURRENT_REQUESTS"):
             settings_from_env({"CONCURRENT_REQUESTS": wrong})
