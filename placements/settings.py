@@ -189,7 +189,7 @@ class Settings:
     session_lifetime: int = 12 * 3600
     token_max_age: int = 3600
     invitation_max_age: int = 7 * 24 * 3600
-    # Requests one web process works on at once; past it, the excess is refused with 503 at once.
+    # Requests one web process works on at once; past it, the excess is refused with 503 (web/capacity.py).
     concurrent_requests: int = 24
     sql_echo: bool = False
     # The bearer token Prometheus sends to read /metrics; unset, there is no /metrics.

@@ -15,7 +15,7 @@ waiting up to 5 s). The hold grows with the refusals being held, from `REFUSAL_H
 `LONGEST_HOLD`, so that however many connections press, refusals come at most about
 `REFUSALS_PER_SECOND` a second until the hold is at its longest.
 
-The limit should not exceed the database connections a process has (`pool_size` plus
+The limit should not exceed the PostgreSQL connections a process has (`pool_size` plus
 `max_overflow` in `placements.db`, 24): a request admitted beyond them would only wait for one.
 """
 

@@ -41,8 +41,8 @@ async def page_of(
     The total rides on every row as a window count, so a page costs one query, not a count and
     then the rows; only a page past the end (no row to carry it) asks for the total apart.
     """
-    counted = query.add_columns(func.count().over().label("rows_in_all"))
-    rows = (await db.execute(counted.order_by(*order_by).limit(limit).offset(offset))).all()
+    with_total = query.add_columns(func.count().over().label("rows_in_all"))
+    rows = (await db.execute(with_total.order_by(*order_by).limit(limit).offset(offset))).all()
     if rows:
         return [tuple(row[:-1]) for row in rows], rows[0][-1]
     if offset == 0:
