@@ -9,10 +9,6 @@ from sqlalchemy import ScalarSelect, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 
-async def count(db: AsyncSession, model: Any, *where: Any) -> int:
-    return await db.scalar(counted(model, *where)) or 0
-
-
 def counted(model: Any, *where: Any) -> ScalarSelect[int]:
     """A count to be asked for beside others: a page of figures (the home page's) selects all of
     its counts in one query (`fill_counts`) instead of one query each."""
