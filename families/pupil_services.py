@@ -19,7 +19,7 @@ from placements.audit.services import record
 from placements.clock import now
 from placements.db import locked
 from placements.notifications.services import public_url, queue_email
-from schools.models import Pupil
+from schools.models import PUPILS_BY_NAME, Pupil
 from schools.queries import has_current_consent
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def without_code(school_id: UUID) -> Select[tuple[Pupil]]:
     return (
         select(Pupil)
         .where(Pupil.school_id == school_id, has_current_consent(), ~live)
-        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+        .order_by(*PUPILS_BY_NAME)
     )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import and_, case, exists, func, select
 from families.models import REFUSED, ChoiceLock, ParentLink, PupilCode
 from matching.models import Preference
 from placements.web.counting import page_of
-from schools.models import Consent, Pupil
+from schools.models import PUPILS_BY_NAME, Consent, Pupil
 from schools.queries import has_current_consent
 
 if TYPE_CHECKING:
@@ -54,9 +54,6 @@ class ConsentRow:
     link: ParentLink | None
 
 
-BY_NAME = (Pupil.last_name, Pupil.first_name, Pupil.id)
-
-
 def _of_school(school_id: UUID) -> Any:
     return (
         select(Pupil, STATUS.label("status"), LIVE)
@@ -72,7 +69,7 @@ async def consent_rows(
     query = _of_school(school_id)
     if status is not None:
         query = query.where(status.value == STATUS)
-    rows, total = await page_of(db, query, order_by=BY_NAME, limit=limit, offset=offset)
+    rows, total = await page_of(db, query, order_by=PUPILS_BY_NAME, limit=limit, offset=offset)
     return [ConsentRow(pupil, ConsentStatus(value), link) for pupil, value, link in rows], total
 
 
@@ -118,7 +115,7 @@ def waiting(school_id: UUID, reached: tuple[Any, ...]) -> Any:
         _of_school(school_id)
         .with_only_columns(Pupil)
         .where(~has_current_consent(), *reached)
-        .order_by(*BY_NAME)
+        .order_by(*PUPILS_BY_NAME)
     )
 
 
@@ -161,5 +158,5 @@ async def code_rows(
         .outerjoin(PupilCode, and_(PupilCode.pupil_id == Pupil.id, PupilCode.revoked_at.is_(None)))
         .where(Pupil.school_id == school_id, has_current_consent())
     )
-    rows, total = await page_of(db, query, order_by=BY_NAME, limit=limit, offset=offset)
+    rows, total = await page_of(db, query, order_by=PUPILS_BY_NAME, limit=limit, offset=offset)
     return [CodeRow(pupil, code, bool(lock), int(n)) for pupil, code, lock, n in rows], total

@@ -62,6 +62,9 @@ Index("ux_pupil_school_reference", Pupil.school_id, func.upper(Pupil.reference),
 # Every pupil a request loads is in that request's audit entry (see placements.audit.trail).
 audit_reads_of(Pupil, "pupil")
 
+# The order pupils are listed in everywhere: by name, then by id so that equal names keep a place.
+PUPILS_BY_NAME = (Pupil.last_name, Pupil.first_name, Pupil.id)
+
 
 CONSENT_FROM_SCHOOL, CONSENT_FROM_PARENT = "school", "parent"
 

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from placements.accounts.models import Role, User
 from placements.clock import now
 from placements.web.counting import page_of
-from schools.models import Consent, Pupil, PupilImport, School
+from schools.models import PUPILS_BY_NAME, Consent, Pupil, PupilImport, School
 
 
 def has_current_consent() -> ColumnElement[bool]:
@@ -191,8 +191,7 @@ async def list_pupils(
         query = query.where(~consented)
     elif consent == "current":
         query = query.where(consented)
-    order = [Pupil.last_name, Pupil.first_name, Pupil.id]
-    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
+    rows, total = await page_of(db, query, order_by=PUPILS_BY_NAME, limit=limit, offset=offset)
     return [PupilRow(pupil, name, bool(flag)) for pupil, name, flag in rows], total
 
 

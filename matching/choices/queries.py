@@ -16,7 +16,7 @@ from matching.models import (
 )
 from placements.web.counting import page_of
 from programme.models import Round
-from schools.models import Pupil
+from schools.models import PUPILS_BY_NAME, Pupil
 from schools.queries import has_current_consent
 
 
@@ -46,8 +46,7 @@ async def choice_statuses(
     )
     if missing_only:
         query = query.where(ChoiceEntry.id.is_(None))
-    order = [Pupil.last_name, Pupil.first_name, Pupil.id]
-    rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
+    rows, total = await page_of(db, query, order_by=PUPILS_BY_NAME, limit=limit, offset=offset)
     return [ChoiceStatus(p, n, entry is not None, bool(open_)) for p, n, entry, open_ in rows], total
 
 

@@ -21,7 +21,7 @@ from matching.models import (
 from placements.accounts.models import Role, User
 from placements.audit.trail import note_reads
 from placements.web.counting import page_of
-from schools.models import Pupil, School
+from schools.models import PUPILS_BY_NAME, Pupil, School
 
 
 def _outcome_scope(user: User) -> ColumnElement[bool]:
@@ -81,7 +81,7 @@ async def outcomes(
         query = query.where(Outcome.placement_id.is_(None))
     elif status == "placed":
         query = query.where(Outcome.placement_id.is_not(None))
-    order = [Pupil.last_name, Pupil.first_name, Pupil.id, Outcome.created_at]
+    order = [*PUPILS_BY_NAME, Outcome.created_at]
     rows, total = await page_of(db, query, order_by=order, limit=limit, offset=offset)
     return [OutcomeRow(*row) for row in rows], total
 
@@ -127,7 +127,7 @@ async def outcome_lines(db: AsyncSession, *, user: User, round_id: UUID) -> list
         .outerjoin(Placement, Placement.id == Outcome.placement_id)
         .outerjoin(Employer, Employer.id == Placement.employer_id)
         .where(Outcome.round_id == round_id, Outcome.current.is_(True), _outcome_scope(user))
-        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+        .order_by(*PUPILS_BY_NAME)
     )
     if user.role is Role.EMPLOYER_USER:
         query = query.where(Outcome.placement_id.is_not(None))

@@ -13,7 +13,7 @@ from matching.models import MatchRun, RunStatus
 from matching.policy import RunPolicy
 from matching.runs.services import PupilResult, pupil_results
 from placements.audit.trail import note_reads
-from schools.models import Pupil, School
+from schools.models import PUPILS_BY_NAME, Pupil, School
 
 MAX_COMPARED = 4
 
@@ -69,7 +69,7 @@ async def pupil_lines(
         select(Pupil.id, Pupil.first_name, Pupil.last_name, School.name, Pupil.reference)
         .join(School, School.id == Pupil.school_id)
         .where(Pupil.id.in_(pupil_ids))
-        .order_by(Pupil.last_name, Pupil.first_name, Pupil.id)
+        .order_by(*PUPILS_BY_NAME)
     )
     lines = []
     for pupil_id, first, last, school, reference in rows:
