@@ -47,7 +47,9 @@ def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRo
         raise PermissionDeniedException("Your account cannot use this page")
 
 
-def development_only(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+async def development_only(
+    connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler
+) -> None:
     from placements.settings import get_settings
 
     if get_settings().production:

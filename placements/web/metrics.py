@@ -27,7 +27,7 @@ REQUESTS = PrometheusConfig(
 )
 
 
-def scraper_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def scraper_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     token = connection.app.state["placements.settings"].metrics_token
     sent = connection.headers.get("authorization", "")
     if not token or not hmac.compare_digest(sent.encode(), f"Bearer {token}".encode()):
