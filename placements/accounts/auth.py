@@ -42,8 +42,10 @@ SESSION_STORE = "sessions"
 ROTATE = "placements.rotate_session"
 NEW_CSRF_TOKEN = "placements.new_csrf_token"  # noqa: S105 - a key in the scope, not a secret
 LOADED = "placements.loaded_session"
+OWNER = "placements.session_owner"
 RENEWED_AT = "renewed_at"
 RENEW_AFTER = 60  # seconds
+OWNER_MARK = "."
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
@@ -53,25 +55,36 @@ class RotatingSessionBackend(ServerSideSessionBackend):
     def get_session_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
         state = connection.scope.setdefault("state", {})
         if state.get(ROTATE):
-            return state.setdefault("placements.new_session_id", self.generate_session_id())
+            return state.setdefault("placements.new_session_id", self._new_id(connection))
         return super().get_session_id(connection)
 
+    def _new_id(self, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+        """A random id, followed by the id of the user signing in: the user row can then be read with
+        the stored session, in one query. The stored session still says whose it is."""
+        session = connection.scope.get("session")
+        user_id = session.get("user_id") if isinstance(session, dict) else None
+        return self.generate_session_id() + (f"{OWNER_MARK}{UUID(user_id).hex}" if user_id else "")
+
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-        """The stored session, read in the request's own transaction: the user row is read there
-        next, then the page, so a request costs one transaction, not one more for its session."""
+        """The stored session, read in the request's own transaction with the user row its id names,
+        then the page, so a request costs one transaction, not one more for its session."""
         session: dict[str, Any] = {}
         if session_id := connection.cookies.get(self.config.key):
             db = _request_db(connection)
             store = self.config.get_store_from_app(connection.scope["app"])
-            value = await db.scalar(
-                select(StoreEntry.value).where(
-                    StoreEntry.key == session_id,
-                    StoreEntry.namespace == store.namespace,  # type: ignore[attr-defined]
-                    or_(StoreEntry.expires_at.is_(None), StoreEntry.expires_at > datetime.now(UTC)),
-                )
+            query = select(StoreEntry.value).where(
+                StoreEntry.key == session_id,
+                StoreEntry.namespace == store.namespace,  # type: ignore[attr-defined]
+                or_(StoreEntry.expires_at.is_(None), StoreEntry.expires_at > datetime.now(UTC)),
             )
-            if value is not None:
-                session = self.deserialize_data(value)
+            if owner := _owner(session_id):
+                query = query.add_columns(User).outerjoin(User, User.id == owner)
+            row = (await db.execute(query)).first()
+            if row is not None:
+                session = self.deserialize_data(row[0])
+                # The user row, if read, is held here for `_retrieve_user`: its lookup by id finds
+                # it in the identity map, which keeps an object only while something else does.
+                connection.scope.setdefault("state", {})[OWNER] = row[1:]
             if not session.get("user_id"):
                 # Nobody to read next: end the read now, or a request refused before its transaction
                 # middleware would still hold it while its session is written (SQLite's lock).
@@ -112,6 +125,15 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 ).to_header(header=""),
             )
         await super().store_in_message(scope_session, message, connection)
+
+
+def _owner(session_id: str) -> UUID | None:
+    """The user id a session id ends with, if it is one."""
+    _, mark, owner = session_id.rpartition(OWNER_MARK)
+    try:
+        return UUID(hex=owner) if mark else None
+    except ValueError:
+        return None
 
 
 @dataclass

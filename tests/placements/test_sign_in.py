@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
@@ -246,3 +246,36 @@ async def test_reading_pages_writes_the_session_once_a_minute_at_most(client, db
 
         clock.move_to(start + timedelta(seconds=91 + settings.session_max_age))
         assert (await client.page("/")).status_code == 303  # idle too long: to sign in
+
+
+async def test_a_signed_in_request_reads_its_session_and_user_in_one_statement(client, db, app):
+    user = await make_user(db)
+    await client.sign_in(user)
+    assert client.http.cookies["placements_session"].endswith(f".{user.id.hex}")
+    statements: list[str] = []
+
+    def executed(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement)
+
+    engine = app.state["placements.alchemy"].get_engine().sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        me = await client.api("GET", "/api/me")
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert me.status_code == 200 and me.json()["email"] == user.email
+    [read] = [statement for statement in statements if "user_account" in statement]
+    assert "kv_store" in read
+
+
+async def test_a_session_id_naming_another_user_signs_nobody_in(client, db):
+    """The user id at the end of a session id only saves a query: the id is the key of the stored
+    session, and that session says whose it is."""
+    user, other = await make_user(db), await make_user(db)
+    await client.sign_in(user)
+    random_part, _, _ = client.http.cookies["placements_session"].rpartition(".")
+    forgeries = (f"{random_part}.{other.id.hex}", f"{random_part}.not-an-id", random_part, f".{user.id.hex}")
+    for forged in forgeries:
+        client.http.cookies.set("placements_session", forged)
+        assert (await client.api("GET", "/api/me")).status_code == 401, forged
+        assert (await client.page("/pupils")).status_code == 303, forged
