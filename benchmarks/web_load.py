@@ -10,7 +10,9 @@ where connections outnumber what a process admits (`CONCURRENT_REQUESTS`), a pro
 reports how long a refusal took. Requests per second count pages served, not refusals. Loopback only.
 
 With DATABASE_URL naming PostgreSQL, that database is emptied and filled first.
-    .venv/bin/python -m benchmarks.web_load [--seconds 10] [--connections 32,200] [--workers 2]
+    .venv/bin/python -m benchmarks.web_load [--seconds 10] [--connections 32,200] [--workers 2] [--pages]
+
+`--pages` then requests each page of a mix alone over one connection: its server CPU and latency.
 """
 
 from __future__ import annotations
@@ -206,6 +208,7 @@ def main() -> None:
     parser.add_argument("--connections", default="32,200")
     parser.add_argument("--workers", type=int, default=2, help="web processes on PostgreSQL with Redis")
     parser.add_argument("--mixes", default=",".join(MIXES))
+    parser.add_argument("--pages", action="store_true", help="also each page alone, one connection")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("needs wrk: apt-get install wrk")
@@ -275,6 +278,11 @@ def main() -> None:
                                 f"{'':<19} refused as busy in {median:.1f} ms "
                                 f"(median of {len(probe.refused)}), slowest {slowest:.1f} ms"
                             )
+                if args.pages:
+                    for path in paths:
+                        figures = _drive(base, [path], cookie, 1, args.seconds, server)
+                        cpu, p50 = figures["cpu_ms"], figures["p50"] / 1000
+                        print(f"{'':<4}{path:<28} CPU {cpu:.2f} ms, p50 {p50:.1f} ms")
 
 
 if __name__ == "__main__":
