@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -217,3 +218,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         debug=False,
     )
+
+
+def served_app() -> Litestar:
+    """The app as `placements serve` runs it in each web process. What assembling it made lives as long
+    as the process, so it is put out of the garbage collector's sight: otherwise every full collection
+    walks those 300,000-odd objects while every request in the process waits (140-190 ms each time,
+    about a tenth of the process's time under load)."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
+    return app

@@ -73,7 +73,7 @@ def serve(host: str, port: int, workers: int, concurrency: int | None, reload: b
     click.echo(f"Placements on http://{host}:{port} ({settings.environment}, jobs {jobs})")
     click.echo(f"Links in emails start with {settings.base_url}")
     uvicorn.run(
-        "placements.app:create_app",
+        "placements.app:served_app",
         factory=True,
         host=host,
         port=port,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from litestar import Litestar
 from sqlalchemy import delete, func, select
 
 from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD, DemoRefused, load_demo
@@ -53,18 +55,28 @@ def test_serve_makes_email_links_follow_its_port(monkeypatch):
     from placements.settings import get_settings
 
     served: dict[str, object] = {}
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: served.update(kwargs))
+    monkeypatch.setattr("uvicorn.run", lambda app, **kwargs: served.update(kwargs, app=app))
     monkeypatch.delenv("BASE_URL", raising=False)
     monkeypatch.setenv("PORT", "8000")
     try:
         result = CliRunner().invoke(main, ["serve", "--port", "8080"])
         assert result.exit_code == 0, result.output
-        assert served["port"] == 8080
+        assert served["port"] == 8080 and served["app"] == "placements.app:served_app"
         assert "Links in emails start with http://127.0.0.1:8080" in result.output
         assert public_url("/sign-in") == "http://127.0.0.1:8080/sign-in"
     finally:
         monkeypatch.undo()  # the test settings again, before any other test reads them
         get_settings.cache_clear()
+
+
+def test_a_served_app_puts_what_it_assembled_out_of_the_collectors_sight():
+    from placements.app import served_app
+
+    try:
+        assert isinstance(served_app(), Litestar)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_database_urls_get_async_drivers():
