@@ -67,12 +67,17 @@ class _BackgroundTasks:
 
 
 class InProcessQueue(_BackgroundTasks):
-    """Runs each job as a task of the current event loop."""
+    """Runs each job as a task of the current event loop, a few at a time: publishing a round queues
+    an email for every pupil, and hundreds of jobs at once would take every database connection from
+    the pages and time out waiting for one themselves."""
+
+    RUNNING_AT_ONCE = 4
 
     def __init__(self, sessionmaker: async_sessionmaker[AsyncSession], settings: JobSettings) -> None:
         super().__init__()
         self._sessionmaker = sessionmaker
         self._settings = settings
+        self._turns = asyncio.Semaphore(self.RUNNING_AT_ONCE)
 
     async def check(self) -> None:
         return None
@@ -84,7 +89,8 @@ class InProcessQueue(_BackgroundTasks):
         if delay:
             await asyncio.sleep(delay)
         try:
-            ran = await run_job(job_id, self._sessionmaker, self._settings)
+            async with self._turns:
+                ran = await run_job(job_id, self._sessionmaker, self._settings)
         except Exception:
             log.exception("job %s could not be started; the sweeper will try again", job_id)
             return

@@ -9,11 +9,12 @@ from uuid import uuid4
 import pytest
 import time_machine
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.jobs.models import JobRecord, JobStatus
-from placements.jobs.queue import cancel_job, get_queue, submit
+from placements.jobs.queue import InProcessQueue, cancel_job, get_queue, submit
 from placements.jobs.registry import JobContext, job
 from placements.jobs.runner import run_job
 from placements.jobs.schedule import arq_cron_jobs, daily, daily_jobs, start_daily_job
@@ -35,6 +36,18 @@ async def write_marker(ctx: JobContext) -> None:
 @job("test_fail")
 async def always_fails(ctx: JobContext) -> None:
     raise ValueError("the instance file is broken")
+
+
+_crowd = {"running": 0, "most": 0, "done": 0}
+
+
+@job("test_crowd")
+async def one_of_a_crowd(ctx: JobContext) -> None:
+    _crowd["running"] += 1
+    _crowd["most"] = max(_crowd["most"], _crowd["running"])
+    await asyncio.sleep(0.01)
+    _crowd["running"] -= 1
+    _crowd["done"] += 1
 
 
 async def _markers(db, marker: str) -> int:
@@ -344,3 +357,21 @@ async def test_a_worker_that_finds_no_row_yet_asks_again_a_few_times(engine):
         await run_job_by_id(ctx, str(uuid4()))
     ctx["job_try"] = DELIVERY_TRIES  # the last try: the sweeper covers anything later
     assert await run_job_by_id(ctx, str(uuid4())) is None
+
+
+async def test_a_crowd_of_jobs_in_this_process_runs_a_few_at_a_time(db, engine):
+    """As a round's publication queues an email for every pupil: all run, none at once with more
+    than a few others, none failing for want of a database connection."""
+    crowd = [JobRecord(name="test_crowd", arguments={}, status=JobStatus.QUEUED) for _ in range(60)]
+    for record in crowd:
+        record.created_at = record.due_at = now()
+    db.add_all(crowd)
+    await db.commit()
+    queue = InProcessQueue(async_sessionmaker(engine, expire_on_commit=False), get_settings().jobs)
+    _crowd.update(running=0, most=0, done=0)
+    for record in crowd:
+        queue.enqueue(record.id)
+    await queue.drain()
+    assert _crowd["done"] == 60 and 1 < _crowd["most"] <= InProcessQueue.RUNNING_AT_ONCE
+    statuses = await db.scalars(select(JobRecord.status).where(JobRecord.name == "test_crowd"))
+    assert set(statuses) == {JobStatus.DONE}
