@@ -23,6 +23,7 @@ T = TypeVar("T")
 # before it is handed out (see `_ping_when_idle`).
 PING_AFTER_IDLE = 10.0  # seconds
 _RETURNED_AT = "placements.returned_at"
+_HAS_TURN = "placements.has_turn"
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any, *, busy_ms: int, foreign_keys: bool) -> None:
@@ -78,7 +79,12 @@ def create_engine(
             "connect",
             partial(_sqlite_connect, busy_ms=busy_ms, foreign_keys=sqlite_foreign_keys),
         )
-        event.listen(engine.sync_engine, "begin", lambda connection: connection.exec_driver_sql(sqlite_begin))
+        if keep_sqlite_connections:
+            _writers_take_turns(engine, sqlite_begin, wait=statement)
+        else:
+            event.listen(
+                engine.sync_engine, "begin", lambda connection: connection.exec_driver_sql(sqlite_begin)
+            )
         return engine
     connect_args = {
         "timeout": timeouts.connect,
@@ -97,6 +103,39 @@ def create_engine(
     )
     _ping_when_idle(engine)
     return engine
+
+
+def _writers_take_turns(engine: AsyncEngine, begin: str, *, wait: float) -> None:
+    """The web process's SQLite transactions wait for the write lock in turn, in this process.
+
+    A transaction that cannot take SQLite's lock at once sleeps and tries again, for 1, 2, 5 … up to
+    100 ms between tries, so when many requests want it, the lock sat free while they slept and a
+    page waited seconds. Here a transaction first waits its turn on a lock of this process (woken the
+    moment the one before it ends, first come first served), then takes SQLite's lock, which other
+    processes (a command, a migration) may still hold: that wait is SQLite's as before. Nobody
+    waits longer than `wait` seconds for a turn: a TimeoutError then, an outage like any (503)."""
+    turn = asyncio.Lock()
+
+    def began(connection: Any) -> None:
+        record = connection.connection
+        record.dbapi_connection.run_async(lambda _driver: asyncio.wait_for(turn.acquire(), wait))
+        record.info[_HAS_TURN] = True
+        try:
+            connection.exec_driver_sql(begin)
+        except BaseException:
+            ended(record)
+            raise
+
+    def ended(record: Any, *_: Any) -> None:
+        if record.info.pop(_HAS_TURN, False):
+            turn.release()
+
+    event.listen(engine.sync_engine, "begin", began)
+    event.listen(engine.sync_engine, "commit", lambda connection: ended(connection.connection))
+    event.listen(engine.sync_engine, "rollback", lambda connection: ended(connection.connection))
+    # A connection given back or thrown away in the middle of its transaction ends its turn too.
+    event.listen(engine.sync_engine, "checkin", lambda _dbapi, record: ended(record))
+    event.listen(engine.sync_engine, "invalidate", lambda _dbapi, record, _exc: ended(record))
 
 
 def _ping_when_idle(engine: AsyncEngine) -> None:

@@ -12,11 +12,12 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, make_url
+from sqlalchemy import event, make_url, text
 
 from placements import db as db_module
 from placements.accounts.models import Role
 from placements.app import create_app
+from placements.outages import is_outage
 from placements.settings import TimeoutSettings, get_settings
 from tests.faults import Link, ServiceProcess, eventually, free_port, service_env, with_port
 from tests.support import make_user, serving_client
@@ -163,3 +164,35 @@ async def test_checks_asked_for_at_once_share_one_look_at_the_database(client, a
     assert 1 <= asked.count("SELECT 1") < 20
     # A check asked for after the last one finished looks again.
     assert (await client.get("/health")).json()["database"] == "ok"
+
+
+async def test_sqlite_transactions_of_the_web_process_take_turns_and_give_up_in_time():
+    settings = dataclasses.replace(get_settings(), timeouts=QUICK)
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("SQLite only: PostgreSQL's transactions lock rows, not the whole database")
+    engine = db_module.create_engine(settings, keep_sqlite_connections=True)
+    inside = most = 0
+
+    async def one_transaction() -> None:
+        nonlocal inside, most
+        async with engine.begin() as connection:
+            inside += 1
+            most = max(most, inside)
+            await connection.execute(text("SELECT 1"))
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    try:
+        await asyncio.gather(*(one_transaction() for _ in range(12)))
+        assert most == 1
+        # One that does not end: the next waits the statement timeout for its turn, then gives up as
+        # an outage (503), and the turn comes back once the first ends.
+        async with engine.connect() as holder:
+            await holder.execute(text("SELECT 1"))
+            started = time.monotonic()
+            with pytest.raises(TimeoutError) as waited:
+                await one_transaction()
+            assert is_outage(waited.value) and time.monotonic() - started < 3 * QUICK.statement
+        await one_transaction()
+    finally:
+        await engine.dispose()
