@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryContext
 
 from placements.accounts.models import User
-from placements.audit.services import record
+from placements.audit.services import entry_values, record, record_at_once
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +89,22 @@ async def _write(db: AsyncSession, scope: Scope, user: User, status: int, reads:
     actor, ip = user, scope["client"][0] if scope.get("client") else None
     where = {"method": scope["method"], "path": scope["path"]}
     if status < 400:
-        for record_type, ids in sorted(reads.ids.items()):
-            await record(
-                db,
-                actor=actor,
-                action=f"{record_type}_data_read",
-                record_type=record_type,
-                record_id=next(iter(ids)) if len(ids) == 1 else None,
-                ip_address=ip,
-                count=len(ids),
-                ids=sorted(ids)[:MOST_IDS],
-                **where,
-            )
+        await record_at_once(
+            db,
+            [
+                entry_values(
+                    actor=actor,
+                    action=f"{record_type}_data_read",
+                    record_type=record_type,
+                    record_id=next(iter(ids)) if len(ids) == 1 else None,
+                    ip_address=ip,
+                    count=len(ids),
+                    ids=sorted(ids)[:MOST_IDS],
+                    **where,
+                )
+                for record_type, ids in sorted(reads.ids.items())
+            ],
+        )
     elif status in REFUSED:
         # Undone now rather than by the transaction middleware a moment later, so that only the
         # entry saying what was refused is committed. The user's row expires with the rollback.
