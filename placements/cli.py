@@ -54,7 +54,8 @@ def main() -> None:
     "--concurrency",
     type=click.IntRange(min=1),
     default=None,
-    help="Requests each web process works on at once; more get 503 (default $CONCURRENT_REQUESTS or 24).",
+    help="Requests each web process takes on at once (half worked on, half waiting their turn); more get "
+    "503 (default $CONCURRENT_REQUESTS or 24).",
 )
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 def serve(host: str, port: int, workers: int, concurrency: int | None, reload: bool) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 from litestar import get
+from litestar.params import FromPath
 
 from placements.accounts.guards import PUBLIC
 from placements.app import create_app
@@ -49,6 +50,31 @@ async def test_requests_past_the_limit_get_503_with_retry_after_at_once(db):
         for _ in range(3):
             assert (await client.get("/broken")).status_code == 500
         assert (await client.page("/sign-in")).status_code == 200
+
+
+async def test_half_the_admitted_requests_are_worked_on_and_the_rest_wait_their_turn(db):
+    app = create_app(dataclasses.replace(get_settings(), concurrent_requests=4))
+    release, entered = asyncio.Event(), []
+
+    @get("/held/{n:int}", opt=PUBLIC)
+    async def held(n: FromPath[int]) -> str:
+        entered.append(n)
+        await release.wait()
+        return "done"
+
+    app.register(held)
+    async with serving_client(app) as client:
+        holding = []
+        for n in range(4):
+            holding.append(asyncio.create_task(client.get(f"/held/{n}")))
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        assert entered == [0, 1]  # two worked on; two admitted, waiting in order
+        assert (await client.get("/held/4")).status_code == 503  # four admitted: the fifth is refused
+
+        release.set()
+        assert [(await answer).status_code for answer in holding] == [200] * 4
+        assert entered == [0, 1, 2, 3]
 
 
 def test_the_limit_is_set_by_environment_and_must_be_a_positive_count():
