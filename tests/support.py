@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from itertools import count
 from typing import Any
 
 import httpx
 from httpx import Response
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.models import Employer, EmployerStatus
@@ -53,6 +54,22 @@ async def serving_client(app: Any) -> AsyncIterator[Client]:
     finally:
         stopping.set()
         await running
+
+
+@contextmanager
+def statements_sent(app: Any) -> Iterator[list[str]]:
+    """The SQL the app sends to its database while the block runs, statement by statement."""
+    sent: list[str] = []
+    engine = app.state["placements.alchemy"].get_engine().sync_engine
+
+    def listener(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
 
 
 class Client:

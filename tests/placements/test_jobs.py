@@ -362,9 +362,11 @@ async def test_a_worker_that_finds_no_row_yet_asks_again_a_few_times(engine):
 async def test_a_crowd_of_jobs_in_this_process_runs_a_few_at_a_time(db, engine):
     """As a round's publication queues an email for every pupil: all run, none at once with more
     than a few others, none failing for want of a database connection."""
-    crowd = [JobRecord(name="test_crowd", arguments={}, status=JobStatus.QUEUED) for _ in range(60)]
-    for record in crowd:
-        record.created_at = record.due_at = now()
+    at = now()
+    crowd = [
+        JobRecord(name="test_crowd", arguments={}, status=JobStatus.QUEUED, created_at=at, due_at=at)
+        for _ in range(60)
+    ]
     db.add_all(crowd)
     await db.commit()
     queue = InProcessQueue(async_sessionmaker(engine, expire_on_commit=False), get_settings().jobs)

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event, make_url, text
+from sqlalchemy import make_url, text
 
 from placements import db as db_module
 from placements.accounts.models import Role
@@ -20,7 +20,7 @@ from placements.app import create_app
 from placements.outages import is_outage
 from placements.settings import TimeoutSettings, get_settings
 from tests.faults import Link, ServiceProcess, eventually, free_port, service_env, with_port
-from tests.support import make_user, serving_client
+from tests.support import make_user, serving_client, statements_sent
 
 # The service gives up on the database after a second here; a page may take a connect and a
 # statement timeout, and the machine may be loaded.
@@ -149,17 +149,8 @@ async def test_a_web_process_whose_database_is_wrong_says_so_at_start_up(tmp_pat
 
 
 async def test_checks_asked_for_at_once_share_one_look_at_the_database(client, app):
-    asked: list[str] = []
-    engine = app.state["placements.alchemy"].get_engine().sync_engine
-
-    def listener(_connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        asked.append(statement)
-
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(app) as asked:
         answers = await asyncio.gather(*(client.get("/health") for _ in range(20)))
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
     assert [answer.status_code for answer in answers] == [200] * 20
     assert 1 <= asked.count("SELECT 1") < 20
     # A check asked for after the last one finished looks again.

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.clock import now
 from placements.store import StoreEntry
-from tests.support import PASSWORD, make_user, second_browser
+from tests.support import PASSWORD, make_user, second_browser, statements_sent
 
 
 async def test_sign_in_shows_home_page_and_audits(client, db):
@@ -252,17 +252,8 @@ async def test_a_signed_in_request_reads_its_session_and_user_in_one_statement(c
     user = await make_user(db)
     await client.sign_in(user)
     assert client.http.cookies["placements_session"].endswith(f".{user.id.hex}")
-    statements: list[str] = []
-
-    def executed(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
-        statements.append(statement)
-
-    engine = app.state["placements.alchemy"].get_engine().sync_engine
-    event.listen(engine, "before_cursor_execute", executed)
-    try:
+    with statements_sent(app) as statements:
         me = await client.api("GET", "/api/me")
-    finally:
-        event.remove(engine, "before_cursor_execute", executed)
     assert me.status_code == 200 and me.json()["email"] == user.email
     [read] = [statement for statement in statements if "user_account" in statement]
     assert "kv_store" in read
