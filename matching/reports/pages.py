@@ -21,23 +21,25 @@ from placements.exports import csv_text, xlsx_bytes
 from placements.web.acting import Acting
 from placements.web.downloads import attachment
 from placements.web.paging import Page, page_from_request
-from programme.models import Round
-from programme.queries import current_round
+from programme.models import Round, Stage
 
 FORMATS = ("csv", "xlsx")
 
 
-async def _round(db: AsyncSession, round_id: UUID | None) -> Round | None:
-    """The round asked for, else the current one, else the latest; None when there is no round yet."""
+async def _round(db: AsyncSession, rounds: list[Round], round_id: UUID | None) -> Round | None:
+    """The round asked for, else the current one (the latest not closed), else the latest; None when
+    there is no round yet. `rounds` is every round, oldest first, so the round asked for is already
+    in the session."""
     if round_id is not None:
         return await round_queries.get_round(db, round_id)
-    return await current_round(db) or await round_queries.latest_round(db)
+    open_ = [round_ for round_ in rounds if round_.stage is not Stage.CLOSED]
+    return (open_ or rounds or [None])[-1]
 
 
 async def _dashboard(request: Request[User, Any, Any], db: AsyncSession, round_id: UUID | None) -> Template:
-    round_ = await _round(db, round_id)
-    scope = Scope.of(request.user)
     rounds = await round_queries.every_round(db)
+    round_ = await _round(db, rounds, round_id)
+    scope = Scope.of(request.user)
     report, years = None, []
     if round_ is not None:
         report = await round_report(db, round_, scope)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, func, select, true
+from sqlalchemy import ColumnElement, case, exists, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from employers.inputs import PATHWAYS
@@ -401,6 +401,8 @@ async def _follow_up(db: AsyncSession, round_id: UUID, scope: Scope, facts: list
         feedback=sum(f.feedback for f in agreed),
         would_host_again=sum(f.would_host_again is True for f in agreed),
     )
+    if not facts:
+        return figures  # nothing published in the scope, so no attendance either
     recorded, attended = (
         await db.execute(
             select(func.count(), func.coalesce(func.sum(case((Attendance.attended, 1), else_=0)), 0))
@@ -448,31 +450,38 @@ async def _fills(
 
 async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> list[SchoolFigures]:
     """Pupils registered, consenting, entered and placed, for every school (or the one school)."""
-    schools_query = select(School.id, School.name).order_by(School.name, School.id)
-    if scope.school_id is not None:
-        schools_query = schools_query.where(School.id == scope.school_id)
-    schools = {sid: SchoolFigures(name) for sid, name in await db.execute(schools_query)}
     consent = case((has_current_consent(), 1), else_=0)
-    for sid, registered, consenting in await db.execute(
-        select(Pupil.school_id, func.count(), func.sum(consent)).group_by(Pupil.school_id)
-    ):
-        if sid in schools:
-            schools[sid].registered, schools[sid].consenting = registered, int(consenting or 0)
-    for sid, entered in await db.execute(
-        select(Pupil.school_id, func.count())
+    registered = (
+        select(Pupil.school_id, func.count().label("pupils"), func.sum(consent).label("consenting"))
+        .group_by(Pupil.school_id)
+        .subquery()
+    )
+    entered = (
+        select(Pupil.school_id, func.count().label("pupils"))
         .join(ChoiceEntry, ChoiceEntry.pupil_id == Pupil.id)
         .where(ChoiceEntry.round_id == round_id)
         .group_by(Pupil.school_id)
-    ):
-        if sid in schools:
-            schools[sid].with_choices = entered
-    for sid in await db.scalars(
-        select(User.school_id).where(
-            User.is_digital_advisor.is_(True), User.is_active.is_(True), User.school_id.is_not(None)
+        .subquery()
+    )
+    advisor = exists().where(
+        User.school_id == School.id, User.is_digital_advisor.is_(True), User.is_active.is_(True)
+    )
+    query = (
+        select(
+            School.id, School.name, registered.c.pupils, registered.c.consenting, entered.c.pupils, advisor
         )
-    ):
-        if sid in schools:
-            schools[sid].has_advisor = True
+        .outerjoin(registered, registered.c.school_id == School.id)
+        .outerjoin(entered, entered.c.school_id == School.id)
+        .order_by(School.name, School.id)
+    )
+    if scope.school_id is not None:
+        query = query.where(School.id == scope.school_id)
+    schools = {
+        sid: SchoolFigures(
+            name, int(pupils or 0), int(consenting or 0), int(with_choices or 0), has_advisor=advised
+        )
+        for sid, name, pupils, consenting, with_choices, advised in await db.execute(query)
+    }
     for f in facts:
         if f.school_id in schools:
             schools[f.school_id].placed += f.holds_place

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -17,11 +18,15 @@ from matching.models import Attendance, FollowUp, Outcome
 from matching.offers import services as offers
 from matching.reports.exports import suppress
 from matching.reports.services import Scope, round_report
+from placements.accounts.models import Role
 from placements.audit.models import AuditEntry
 from placements.geo import haversine_km
+from programme.models import Stage
 from tests.matching.published import publish_choices
+from tests.support import make_consent, make_pupil, make_round, make_school, make_user
 
 BLACKBURN = (53.75, -2.49)
+CAPTION = re.compile(r'<span class="govuk-caption-l">([^<]+)</span>')
 
 
 @dataclass
@@ -129,6 +134,28 @@ async def test_the_programme_figures_match_the_round_worked_by_hand(client, db, 
     assert (follow.days_recorded, follow.days_attended, follow.completion_rate) == (3, 2, 1.0)
 
 
+async def test_each_schools_figures_count_only_what_counts(client, db, scenario):
+    """Beside the worked round: a school with no pupils, one whose pupil's consent was withdrawn and
+    whose only advisor's account is closed, and a pupil who never consented."""
+    f = await published_round(db, scenario)
+    empty = await make_school(db, name="Aa Empty School")
+    lapsed = await make_school(db, name="Ab Lapsed School")
+    await make_user(db, Role.SCHOOL_STAFF, school_id=lapsed.id, is_digital_advisor=True, is_active=False)
+    withdrawn, _never_asked = (await make_pupil(db, lapsed.id), await make_pupil(db, lapsed.id))
+    await make_consent(db, withdrawn.id, withdrawn_on=date(2026, 10, 1))
+    report = await round_report(db, f.s.round, Scope())
+    figures = {x.name: x for x in report.schools}
+    nothing, some = figures[empty.name], figures[lapsed.name]
+    assert (nothing.registered, nothing.consenting, nothing.with_choices, nothing.placed) == (0, 0, 0, 0)
+    assert nothing.flags == ["No digital advisor", "No pupils"]
+    assert (some.registered, some.consenting, some.with_choices, some.placed) == (2, 0, 0, 0)
+    assert some.flags == ["No digital advisor"]
+    assert [x.name for x in report.schools][:2] == [empty.name, lapsed.name]
+    # A school's own view holds its row alone.
+    own = await round_report(db, f.s.round, Scope(school_id=lapsed.id))
+    assert [(x.name, x.registered) for x in own.schools] == [(lapsed.name, 2)]
+
+
 async def test_a_school_sees_its_own_pupils_and_an_employer_its_own_placements(client, db, scenario):
     f = await published_round(db, scenario)
     school = await round_report(db, f.s.round, Scope.of(f.s.school_staff[0]))
@@ -176,6 +203,22 @@ async def test_the_dashboard_shows_each_role_its_figures_with_charts(client, db,
     page = await client.page(f"/reports/{f.s.round.id}")
     assert "1 pupils hold offers for your 2 places; 1 placements are agreed" in page.text
     assert f.s.placements[0].title not in page.text and "Schools" not in page.text
+
+
+async def test_the_dashboard_opens_on_the_current_round_else_the_latest(client, db):
+    await client.sign_in(await make_user(db, Role.COORDINATOR))
+    assert "There is no matching round yet" in (await client.page("/reports")).text
+    current = await make_round(db, programme_year=2040)
+    latest = await make_round(db, programme_year=2041, stage=Stage.CLOSED)
+
+    def shown(page) -> str:
+        return CAPTION.search(page.text).group(1)
+
+    assert shown(await client.page("/reports")) == f"{current.name}, programme year 2040"
+    current.stage = Stage.CLOSED
+    await db.commit()
+    assert shown(await client.page("/reports")) == f"{latest.name}, programme year 2041"
+    assert shown(await client.page(f"/reports/{current.id}")) == f"{current.name}, programme year 2040"
 
 
 async def test_downloads_are_scoped_formula_safe_and_audited(client, db, scenario):
