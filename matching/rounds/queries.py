@@ -27,10 +27,6 @@ async def list_rounds(db: AsyncSession, *, limit: int, offset: int) -> tuple[lis
     return [round_ for (round_,) in rows], total
 
 
-async def latest_round(db: AsyncSession) -> Round | None:
-    return await db.scalar(select(Round).order_by(Round.programme_year.desc()).limit(1))
-
-
 async def every_round(db: AsyncSession) -> list[Round]:
     """Every round, oldest programme year first."""
     return list(await db.scalars(select(Round).order_by(Round.programme_year)))
