@@ -1,0 +1,49 @@
+"""Our own govukButton and govukTag write GOV.UK Frontend's markup for every shape of call our
+pages make, so a page looks and behaves as with the package's macros (whitespace aside)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from placements.web.templating import build_environment
+
+BUTTONS = [
+    {"text": "Save"},
+    {"text": "Publish <now>", "classes": "govuk-button--warning", "preventDoubleClick": True},
+    {"text": "Back to pupils", "href": "/pupils?page=2&q=a", "classes": "govuk-button--secondary"},
+    {"text": "Remove", "name": "action", "value": "remove", "id": "remove", "type": "submit"},
+    {"text": "Run", "attributes": {"data-module": "app-run", "aria-describedby": "hint"}},
+    {"text": "Cancel", "preventDoubleClick": False, "classes": "govuk-button--secondary"},
+]
+TAGS = [
+    {"text": "Published", "classes": "govuk-tag--green"},
+    {"text": "Draft"},
+    {"text": "<b>Pending</b>", "classes": "govuk-tag--yellow"},
+]
+
+
+def _markup(source: str, macro: str, params: dict) -> str:
+    rendered = build_environment().from_string(source + "{{ " + macro + "(params) }}").render(params=params)
+    # Whitespace between and inside tags is the only difference allowed.
+    return re.sub(r"\s*>\s*", ">", re.sub(r"\s*<\s*", "<", re.sub(r"\s+", " ", rendered))).strip()
+
+
+def _attributes(markup: str) -> tuple[str, list[str]]:
+    """The element, its attributes in any order, and its text."""
+    opening, _, rest = markup.partition(">")
+    name, *attributes = re.findall(r'[\w-]+(?:="[^"]*")?', opening)
+    return name + ">" + rest, sorted(attributes)
+
+
+@pytest.mark.parametrize(
+    ("macro", "shapes"), [("govukButton", BUTTONS), ("govukTag", TAGS)], ids=["button", "tag"]
+)
+def test_our_macros_write_the_packages_markup(macro: str, shapes: list[dict]) -> None:
+    name = macro.removeprefix("govuk").lower()
+    package = f'{{% from "govuk_frontend_jinja/components/{name}/macro.html" import {macro} %}}'
+    ours = f'{{% from "macros/{name}.html" import {macro} %}}'
+    for params in shapes:
+        expected = _attributes(_markup(package, macro, params))
+        assert _attributes(_markup(ours, macro, params)) == expected, params
