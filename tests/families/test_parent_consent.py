@@ -59,6 +59,10 @@ async def test_a_parent_consents_from_the_emailed_link_and_the_school_hears_of_i
     await client.sign_in(staff)
     overview = await client.page("/consent-requests")
     assert overview.status_code == 200 and "Not sent" in overview.text
+    filtered = await client.page("/consent-requests?status=not_sent")
+    assert '<option value="not_sent" selected>Not sent</option>' in filtered.text
+    assert pupil.last_name in filtered.text
+    assert pupil.last_name not in (await client.page("/consent-requests?status=given")).text
     confirm = await client.page("/consent-requests/send")
     assert "This emails 1 parent " in confirm.text
     sent = await client.submit("/consent-requests/send", {})
