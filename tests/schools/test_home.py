@@ -21,9 +21,8 @@ from tests.support import (
 
 def figure(html: str, key: str) -> str:
     """The value next to `key` in the home page's list of the school's figures."""
-    text = re.sub(r"\s+", " ", html)
-    key_cell = rf'<dt class="govuk-summary-list__key"> {re.escape(key)} </dt>'
-    found = re.search(rf"{key_cell} <dd[^>]*> (.*?) </dd>", text)
+    key_cell = rf'<dt class="govuk-summary-list__key">\s*{re.escape(key)}\s*</dt>'
+    found = re.search(rf"{key_cell}\s*<dd[^>]*>\s*(.*?)\s*</dd>", html, re.DOTALL)
     assert found, f"no {key!r} on the page"
     return found.group(1)
 
