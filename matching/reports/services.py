@@ -14,7 +14,7 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, case, exists, func, select, true
@@ -202,14 +202,13 @@ class RoundReport:
         )
 
 
-@dataclass(frozen=True)
-class _Fact:
-    """What the report needs of one current outcome (no names)."""
+class _Fact(NamedTuple):
+    """What the report needs of one current outcome (no names). A tuple: a report of a large
+    programme makes one for each of thousands of pupils."""
 
     rank: int | None
     placement_id: UUID | None
-    status: str
-    explanation: str
+    unplaced_reason: str | None  # None while the offer holds its place
     holds_place: bool
     agreed: bool
     school_id: UUID
@@ -305,8 +304,7 @@ async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
             _Fact(
                 rank=rank,
                 placement_id=placement_id,
-                status=offer_status(*replies),
-                explanation=explanation,
+                unplaced_reason=None if holds else unplaced_reason(offer_status(*replies), explanation),
                 holds_place=holds,
                 agreed=holds and employer_reply is Reply.YES and school_reply is Reply.YES,
                 school_id=school_id,
@@ -362,7 +360,7 @@ def unplaced_reason(status: str, explanation: str) -> str:
 
 
 def _unplaced_reasons(facts: list[_Fact]) -> list[tuple[str, int]]:
-    counts = Counter(unplaced_reason(f.status, f.explanation) for f in facts if not f.holds_place)
+    counts = Counter(f.unplaced_reason for f in facts if not f.holds_place)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
