@@ -32,9 +32,11 @@ markScrollingTables();
 window.addEventListener("resize", markScrollingTables);
 
 // A page waiting for a background job (a matching run) reloads once the API says the job has ended.
+// It asks soon, since a round of a few hundred pupils takes a fraction of a second, then less often.
 const waiting = document.querySelector("[data-reload-when-finished]");
 if (waiting) {
   const url = waiting.getAttribute("data-reload-when-finished");
+  let delay = 150;
   const poll = async () => {
     try {
       const response = await fetch(url, { headers: { accept: "application/json" }, credentials: "same-origin" });
@@ -48,7 +50,8 @@ if (waiting) {
     } catch {
       // The network dropped for a moment: try again on the next tick.
     }
-    window.setTimeout(poll, 1000);
+    delay = Math.min(delay * 2, 1000);
+    window.setTimeout(poll, delay);
   };
-  window.setTimeout(poll, 1000);
+  window.setTimeout(poll, delay);
 }

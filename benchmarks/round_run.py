@@ -3,7 +3,11 @@
 A fresh SQLite database is filled with the demo data (500 pupils) and with a generated round of
 5,000 pupils; jobs run in-process, as with `make run`. Prints, per size, the time from the start
 request to the results page, and how much of it the job took (reading the round, solving, writing).
-    .venv/bin/python -m benchmarks.round_run [--sizes 500,5000]
+    .venv/bin/python -m benchmarks.round_run [--sizes 500,5000] [--browser]
+
+`--browser` also serves that database with `placements serve` and, in Debian's Chromium through
+Playwright, times the coordinator's click on "Start the run" until the run's page shows it done
+(the page asks the API until the run ends, then reloads), a few times over.
 """
 
 from __future__ import annotations
@@ -11,6 +15,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
@@ -23,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 PLACEMENTS_PER_PUPIL = 0.4
+BROWSER_RUNS = 5
 
 
 async def prepare(settings, pupils: int) -> str:
@@ -84,21 +91,62 @@ async def _measure(settings, round_id: str) -> tuple[float, float, int]:
     return total, job.total_seconds(), run["figures"]["assigned"]
 
 
+async def _clicks_to_results(base: str, round_id: str, times: int) -> list[float]:
+    """Seconds from the coordinator's click on "Start the run" to the run's page showing it done."""
+    from playwright.async_api import async_playwright, expect
+
+    from demo.data import COORDINATOR_EMAIL, DEMO_PASSWORD
+    from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = await (await browser.new_context(base_url=base)).new_page()
+        await page.goto("/sign-in")
+        await page.get_by_label("Email address").fill(COORDINATOR_EMAIL)
+        await page.get_by_label("Password").fill(DEMO_PASSWORD)
+        await page.get_by_role("button", name="Sign in").click()
+        await page.wait_for_url(f"{base}/")
+        seconds = []
+        for _ in range(times):
+            await page.goto(f"/rounds/{round_id}/runs")
+            await page.get_by_label("Optimal").check()
+            started = time.perf_counter()
+            await page.get_by_role("button", name="Start the run").click()
+            await expect(page.get_by_role("heading", level=1)).to_contain_text("Done", timeout=120_000)
+            seconds.append(time.perf_counter() - started)
+        await browser.close()
+    return seconds
+
+
+def _in_a_browser(settings, round_id: str) -> list[float]:
+    from benchmarks.web_load import _free_port, _serving
+
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "SECRET_KEY": settings.secret_key}
+    env.pop("REDIS_URL", None)
+    serve = [sys.executable, "-m", "placements.cli", "serve", "--port", str(port)]
+    with _serving(serve, env, port):
+        return asyncio.run(_clicks_to_results(f"http://127.0.0.1:{port}", round_id, BROWSER_RUNS))
+
+
 def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="500,5000")
-    sizes = [int(size) for size in parser.parse_args().sizes.split(",")]
+    parser.add_argument("--browser", action="store_true", help="also click through Chromium")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
     from placements.settings import settings_from_env
 
-    print(f"{'pupils':>7} {'start to results page s':>24} {'job s':>7} {'placed':>7}")
+    print(f"{'pupils':>7} {'start to results page s':>24} {'job s':>7} {'placed':>7}  in a browser s")
     for pupils in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}"
             settings = settings_from_env({"DATABASE_URL": url, "SECRET_KEY": "benchmark-" + "x" * 40})
             round_id = asyncio.run(prepare(settings, pupils))
             total, job, placed = asyncio.run(_measure(settings, round_id))
-            print(f"{pupils:>7} {total:>24.3f} {job:>7.3f} {placed:>7}")
+            clicks = " ".join(f"{s:.2f}" for s in _in_a_browser(settings, round_id)) if args.browser else ""
+            print(f"{pupils:>7} {total:>24.3f} {job:>7.3f} {placed:>7}  {clicks}")
 
 
 if __name__ == "__main__":
