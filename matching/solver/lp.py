@@ -99,12 +99,34 @@ class Model:
         self.ok = status == highspy.HighsStatus.kOk
         col_status, row_status = col_status.copy(), row_status.copy()
         self.warm = bool((col_status == BASIC).any()) and _balanced(col_status, row_status, col_zero)
+        # The basis and point of the last run (see `basis`): none before the first.
+        self.col_status, self.row_status = col_status, row_status
+        self.at_one = np.zeros(self.n_cols, dtype=bool)
         if self.ok and self.warm:
-            basis = highspy.HighsBasis()
-            basis.col_status = [_STATUS[s] for s in col_status.tolist()]
-            basis.row_status = [_STATUS[s] for s in row_status.tolist()]
-            basis.valid = True
-            self.highs.setBasis(basis)
+            self._set_basis()
+
+    def _set_basis(self) -> None:
+        basis = highspy.HighsBasis()
+        basis.col_status = [_STATUS[s] for s in self.col_status.tolist()]
+        basis.row_status = [_STATUS[s] for s in self.row_status.tolist()]
+        basis.valid = True
+        self.highs.setBasis(basis)
+
+    def basis(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Column and row statuses of the basis the last run ended with, and which columns
+        are at 1 in its point; added columns at 0 and added rows with their slack basic."""
+        return self.col_status, self.row_status, self.at_one
+
+    def take_in(self, cols: np.ndarray, rows: np.ndarray) -> None:
+        """Starts the next run with the columns `cols` at 1 and basic, and the rows `rows`
+        (one for each, whose slack they replace) at their bound. The caller sees that the
+        basis stays one and its point feasible (see `optimal._GreedyStart`)."""
+        if cols.size == 0 or not self.warm:
+            return
+        self.col_status[cols] = BASIC
+        self.row_status[rows] = UPPER
+        self.at_one[cols] = True
+        self._set_basis()
 
     def add(self, c: np.ndarray, cols: sp.csc_matrix, b: np.ndarray, rows: sp.csr_matrix) -> None:
         """Appends columns (cols: their entries in the rows so far), then rows (rows: their
@@ -139,6 +161,9 @@ class Model:
             )
         self.n_cols += c.size
         self.n_rows += b.size
+        self.col_status = np.r_[self.col_status, np.full(c.size, LOWER, dtype=np.int8)]
+        self.at_one = np.r_[self.at_one, np.zeros(c.size, dtype=bool)]
+        self.row_status = np.r_[self.row_status, np.full(b.size, BASIC, dtype=np.int8)]
 
     def run(self, *, primal: bool) -> Solution | None:
         """The optimum (row duals <= 0, as HiGHS gives them for a minimisation), or None
@@ -166,8 +191,10 @@ class Model:
         col_status[basic[basic >= 0]] = BASIC
         row_status = np.full(self.n_rows, UPPER, dtype=np.int8)
         row_status[-1 - basic[basic < 0]] = BASIC
+        x = np.asarray(solution.col_value)
+        self.col_status, self.row_status, self.at_one = col_status.copy(), row_status.copy(), x > 0.5
         return Solution(
-            x=np.asarray(solution.col_value),
+            x=x,
             row_dual=np.asarray(solution.row_dual),
             col_status=col_status,
             row_status=row_status,

@@ -184,3 +184,28 @@ def test_optimal_2000_one_edge_a_round_against_milp(
     check_result(inst, result)
     assert result["objective"] == optimum
     assert sum(found_among) > 0
+
+
+def test_optimal_2000_primal_from_greedy_starts_against_milp(
+    instance_2000: tuple[dict[str, Any], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every LP whose new columns are mostly unlisted run the primal way, from a basis
+    into which unplaced pupils took columns with room, and every band of the k-d tree
+    shared out over starts in the cheapest block: the optimum all the same."""
+    inst, optimum = instance_2000
+    taken: list[int] = []
+    columns = optimal._GreedyStart.columns
+
+    def spy(self: optimal._GreedyStart, *args: Any) -> Any:
+        got = columns(self, *args)
+        taken.append(got.size)
+        return got
+
+    monkeypatch.setattr(assignment, "MAX_PUPILS", -1)
+    monkeypatch.setattr(optimal, "PRIMAL_FRESH_TIED_EDGES", 0)
+    monkeypatch.setattr(pricing, "BAND_FIRST", 8)
+    monkeypatch.setattr(optimal._GreedyStart, "columns", spy)
+    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
+    check_result(inst, result)
+    assert result["objective"] == optimum
+    assert sum(taken) > 0
