@@ -449,15 +449,18 @@ async def _fills(
 async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> list[SchoolFigures]:
     """Pupils registered, consenting, entered and placed, for every school (or the one school)."""
     consent = case((has_current_consent(), 1), else_=0)
+    # A school's own view counts its own pupils only, not the programme's.
+    own = [Pupil.school_id == scope.school_id] if scope.school_id is not None else []
     registered = (
         select(Pupil.school_id, func.count().label("pupils"), func.sum(consent).label("consenting"))
+        .where(*own)
         .group_by(Pupil.school_id)
         .subquery()
     )
     entered = (
         select(Pupil.school_id, func.count().label("pupils"))
         .join(ChoiceEntry, ChoiceEntry.pupil_id == Pupil.id)
-        .where(ChoiceEntry.round_id == round_id)
+        .where(ChoiceEntry.round_id == round_id, *own)
         .group_by(Pupil.school_id)
         .subquery()
     )

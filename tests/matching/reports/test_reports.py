@@ -151,9 +151,17 @@ async def test_each_schools_figures_count_only_what_counts(client, db, scenario)
     assert (some.registered, some.consenting, some.with_choices, some.placed) == (2, 0, 0, 0)
     assert some.flags == ["No digital advisor"]
     assert [x.name for x in report.schools][:2] == [empty.name, lapsed.name]
-    # A school's own view holds its row alone.
+    # A school's own view holds its row alone, with the same figures.
     own = await round_report(db, f.s.round, Scope(school_id=lapsed.id))
     assert [(x.name, x.registered) for x in own.schools] == [(lapsed.name, 2)]
+    [first] = (await round_report(db, f.s.round, Scope(school_id=f.s.schools[0].id))).schools
+    assert (first.registered, first.consenting, first.with_choices, first.placed, first.agreed) == (
+        3,
+        3,
+        3,
+        2,
+        1,
+    )
 
 
 async def test_a_school_sees_its_own_pupils_and_an_employer_its_own_placements(client, db, scenario):
