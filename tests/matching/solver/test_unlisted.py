@@ -130,6 +130,13 @@ def instance_2000() -> tuple[dict[str, Any], int]:
     return inst, milp_optimum(inst)
 
 
+def _assert_reaches(inst: dict[str, Any], optimum: int) -> None:
+    """The round solved through its file is a valid result with the given objective."""
+    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
+    check_result(inst, result)
+    assert result["objective"] == optimum
+
+
 @pytest.mark.parametrize(
     ("max_pupils", "repairs"),
     [(assignment.MAX_PUPILS, True), (-1, True), (-1, False)],
@@ -153,9 +160,7 @@ def test_optimal_2000_against_milp(
 
     monkeypatch.setattr(optimal, "REPAIR_PUPILS", len(inst["pupils"]))
     monkeypatch.setattr(optimal, "repair", spy)
-    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
-    check_result(inst, result)
-    assert result["objective"] == optimum
+    _assert_reaches(inst, optimum)
     if max_pupils < 0:
         assert outcomes and all(outcomes) == repairs
 
@@ -180,9 +185,7 @@ def test_optimal_2000_one_edge_a_round_against_milp(
     monkeypatch.setattr(optimal, "PER_ROOM", 0)
     monkeypatch.setattr(optimal, "PER_PLACEMENT_EXTRA", 1)
     monkeypatch.setattr(pricing.UnlistedPricing, "cheapest", spy)
-    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
-    check_result(inst, result)
-    assert result["objective"] == optimum
+    _assert_reaches(inst, optimum)
     assert sum(found_among) > 0
 
 
@@ -205,7 +208,5 @@ def test_optimal_2000_primal_from_greedy_starts_against_milp(
     monkeypatch.setattr(optimal, "PRIMAL_FRESH_TIED_EDGES", 0)
     monkeypatch.setattr(pricing, "BAND_FIRST", 8)
     monkeypatch.setattr(optimal._GreedyStart, "columns", spy)
-    result = json.loads(result_to_json(solve_bytes(to_bytes(inst))))
-    check_result(inst, result)
-    assert result["objective"] == optimum
+    _assert_reaches(inst, optimum)
     assert sum(taken) > 0
