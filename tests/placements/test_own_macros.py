@@ -57,8 +57,11 @@ TAGS = [
 ]
 
 
+ENVIRONMENT = build_environment()
+
+
 def _markup(source: str, macro: str, params: dict) -> str:
-    rendered = build_environment().from_string(source + "{{ " + macro + "(params) }}").render(params=params)
+    rendered = ENVIRONMENT.from_string(source + "{{ " + macro + "(params) }}").render(params=params)
     # Whitespace between and inside tags is the only difference allowed.
     return re.sub(r"\s*>\s*", ">", re.sub(r"\s*<\s*", "<", re.sub(r"\s+", " ", rendered))).strip()
 
