@@ -12,8 +12,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from benchmarks.families import family
 from benchmarks.generate import generate, to_bytes
-from matching.solver import assign_pupils, load_instance, result_to_json, solve_bytes
+from matching.solver import (
+    assign_pupils,
+    assignment_ranks,
+    load_instance,
+    objective,
+    result_to_json,
+    solve_bytes,
+)
 from matching.solver import assignment as assignment_module
 from matching.solver import optimal as optimal_module
 from matching.solver.assignment import solve_small
@@ -38,6 +46,27 @@ def test_small_instances_take_the_assignment_path() -> None:
     assert small is not None
     _, assign, has_unlisted = assign_pupils(inst)
     assert np.array_equal(small[0], assign) and np.array_equal(small[1], has_unlisted)
+
+
+def test_a_placement_split_by_school_caps_takes_the_assignment_path_to_the_optimum() -> None:
+    """No travel limits and a cap of two a school: each placement's pupils fall into a group
+    for every school, with many more slots than the placement has room, which gates close."""
+    inst = load_instance(to_bytes(family("dense", 500, 100, seed=1)))
+    graph, rooms = build_graph(inst), Rooms(inst)
+    free = np.ones(inst.n_pupils, dtype=bool)
+    unassigned = inst.weights * inst.policy.unassigned_cost
+    p, q, _, _ = assignment_module._edges(inst, graph, rooms, free, unassigned, UnlistedEdges(inst))
+    groups = np.unique(rooms.group_key(p, q))
+    schools_per_placement = np.bincount(groups[groups >= 0] // rooms.n_schools, minlength=inst.n_placements)
+    assert (schools_per_placement * inst.policy.max_per_school > 2 * rooms.placement).sum() > 50
+    small = solve_small(inst, graph, rooms)
+    assert small is not None
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(assignment_module, "MAX_PUPILS", -1)
+        _, by_lp, _ = assign_pupils(inst)
+    assert objective(inst, small[0], assignment_ranks(inst, small[0])) == objective(
+        inst, by_lp, assignment_ranks(inst, by_lp)
+    )
 
 
 def test_big_instances_do_not() -> None:
