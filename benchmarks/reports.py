@@ -3,9 +3,10 @@
 A fresh SQLite database gets generated demo data of the given size; a run is made and published
 through the API, and about four offers in five are then agreed with a follow-up recorded, so every
 figure has something to count. Prints the server time of the dashboard page and of the report API
-(median of several requests, in-process, so no network), and of the outcomes download (one row per
+(median of 21 requests, in-process, so no network; single requests swing widely, and a median of
+7 moved by a third between runs of the same code), and of the outcomes download (one row per
 pupil) as CSV and as XLSX.
-    .venv/bin/python -m benchmarks.reports [--pupils 5000] [--repeat 7]
+    .venv/bin/python -m benchmarks.reports [--pupils 5000] [--repeat 21]
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     parser = argparse.ArgumentParser()
     parser.add_argument("--pupils", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=21)
     args = parser.parse_args()
     from placements.settings import settings_from_env
 

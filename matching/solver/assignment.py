@@ -105,7 +105,7 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
     key = rooms.group_key(p, q)
     # A school cap no tighter than the placement's room binds nothing: such pupils join
     # the placement's own group, as on an uncapped placement, keyed below every capped
-    # group. Fewer, fuller groups mean fewer slots and fillers.
+    # group. Fewer, fuller groups mean fewer slots and gates.
     key = np.where((key >= 0) & (rooms.group(key, q) < rooms.placement[q]), key, -1 - q)
     groups, group_of = np.unique(key, return_inverse=True)
     group_q = np.where(groups >= 0, groups // rooms.n_schools, -1 - groups)
