@@ -120,7 +120,8 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
     slot_q = group_q[slot_group]
     seats = np.where(np.bincount(slot_q, minlength=inst.n_placements) > rooms.placement, rooms.placement, 0)
     gated = np.flatnonzero(seats[slot_q])
-    gate_seat, seat = _runs(seats[slot_q[gated]])
+    gate_q = slot_q[gated]
+    gate_seat, seat = _runs(seats[gate_q])
     first_seat = np.cumsum(seats) - seats
     pupils = np.flatnonzero(free)
     # Rows: the free pupils, then the gates. Columns: the slots, a pupil's own column for
@@ -134,7 +135,7 @@ def solve_small(inst: Instance, graph: Graph, rooms: Rooms) -> tuple[np.ndarray,
             first_slot[group_of][edge] + offset,
             n_slots + pupils,
             gated,
-            n_slots + n + first_seat[slot_q[gated]][gate_seat] + seat,
+            n_slots + n + first_seat[gate_q][gate_seat] + seat,
         ]
     )
     # Every row is matched exactly once, so adding 1 to every weight keeps the optimum, and

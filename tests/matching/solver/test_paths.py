@@ -27,6 +27,7 @@ from matching.solver import optimal as optimal_module
 from matching.solver.assignment import solve_small
 from matching.solver.certificate import is_optimal
 from matching.solver.eligibility import UnlistedEdges, build_graph
+from matching.solver.instance import Instance
 from matching.solver.repair import repair
 from matching.solver.rooms import Rooms
 
@@ -38,6 +39,18 @@ SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[Heal
 
 def solve(inst: dict[str, Any]) -> dict[str, Any]:
     return json.loads(result_to_json(solve_bytes(json.dumps(inst).encode())))
+
+
+def _every_edge(inst: Instance, rooms: Rooms) -> tuple[np.ndarray, ...]:
+    """The pupils free to place, what staying unassigned costs each, and the edges (p, q, cost)
+    the assignment path builds for them, listed and unlisted."""
+    free = np.ones(inst.n_pupils, dtype=bool)
+    free[inst.fixed_pupil] = False
+    unassigned = inst.weights * inst.policy.unassigned_cost
+    p, q, cost, _ = assignment_module._edges(
+        inst, build_graph(inst), rooms, free, unassigned, UnlistedEdges(inst)
+    )
+    return free, unassigned, p, q, cost
 
 
 def test_small_instances_take_the_assignment_path() -> None:
@@ -53,9 +66,7 @@ def test_a_placement_split_by_school_caps_takes_the_assignment_path_to_the_optim
     for every school, with many more slots than the placement has room, which gates close."""
     inst = load_instance(to_bytes(family("dense", 500, 100, seed=1)))
     graph, rooms = build_graph(inst), Rooms(inst)
-    free = np.ones(inst.n_pupils, dtype=bool)
-    unassigned = inst.weights * inst.policy.unassigned_cost
-    p, q, _, _ = assignment_module._edges(inst, graph, rooms, free, unassigned, UnlistedEdges(inst))
+    _, _, p, q, _ = _every_edge(inst, rooms)
     groups = np.unique(rooms.group_key(p, q))
     schools_per_placement = np.bincount(groups[groups >= 0] // rooms.n_schools, minlength=inst.n_placements)
     assert (schools_per_placement * inst.policy.max_per_school > 2 * rooms.placement).sum() > 50
@@ -101,12 +112,7 @@ def test_refused_certificate_falls_back_to_lp(inst: dict[str, Any]) -> None:
 def test_certificate_refuses_worse_or_infeasible_assignments(inst: dict[str, Any]) -> None:
     loaded = load_instance(json.dumps(inst).encode())
     rooms = Rooms(loaded)
-    free = np.ones(loaded.n_pupils, dtype=bool)
-    free[loaded.fixed_pupil] = False
-    unassigned = loaded.weights * loaded.policy.unassigned_cost
-    p, q, cost, _ = assignment_module._edges(
-        loaded, build_graph(loaded), rooms, free, unassigned, UnlistedEdges(loaded)
-    )
+    free, unassigned, p, q, cost = _every_edge(loaded, rooms)
     small = solve_small(loaded, build_graph(loaded), rooms)
     assert small is not None
     best = small[0].copy()
