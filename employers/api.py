@@ -352,6 +352,7 @@ class PlacementsApi(Controller):
         listed, total = await queries.placements_page(
             db_session,
             user=request.user,
+            origin=await queries.school_origin(db_session, request.user),
             round_id=current.id,
             filters=filters,
             today=today(),

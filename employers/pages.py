@@ -161,6 +161,7 @@ class EmployerPages(Controller):
             await queries.placements_page(
                 db_session,
                 user=request.user,
+                origin=None,  # an employer user's own placements: no school to measure from
                 round_id=current.id if current else None,
                 filters=queries.Filters(employer_id=employer.id, status=None),
                 today=today(),

@@ -86,9 +86,11 @@ class PlacementPages(Controller):
         current = await current_round(db_session)
         filters, values = filters_from(request.query_params, user)
         paging = page_from_request(request)
+        origin = await queries.school_origin(db_session, user)
         listed, total = await queries.placements_page(
             db_session,
             user=user,
+            origin=origin,
             round_id=current.id if current else None,
             filters=filters,
             today=today(),
@@ -102,7 +104,7 @@ class PlacementPages(Controller):
             "round": current,
             "weeks": [(w, week_commencing(w)) for w in (current.weeks if current else [])],
             "within_options": WITHIN_KM,
-            "has_origin": await queries.school_origin(db_session, user) is not None,
+            "has_origin": origin is not None,
             "statuses": [(s.value, s.label) for s in PlacementStatus],
             **option_lists(),
         }

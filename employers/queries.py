@@ -153,6 +153,7 @@ async def placements_page(
     db: AsyncSession,
     *,
     user: User,
+    origin: tuple[float, float] | None,
     round_id: UUID | None,
     filters: Filters,
     today: date,
@@ -163,8 +164,9 @@ async def placements_page(
 
     Employer users see their own (every status). School staff see the published placements of
     approved, eligible employers. Coordinators see those too, or any status when they filter by it.
-    Distance (school staff only) is a bounding box and a flat-earth distance in SQL, which at these
-    scales agrees with the haversine distance shown beside each result to well under 1%.
+    Distance from the school at `origin` (`school_origin`, school staff only) is a bounding box and
+    a flat-earth distance in SQL, which at these scales agrees with the haversine distance shown
+    beside each result to well under 1%.
     """
     query = select(Placement, Employer.name).join(Employer, Employer.id == Placement.employer_id)
     where: list[Any] = []
@@ -195,7 +197,6 @@ async def placements_page(
         where.append(_json_list_has(Placement.weeks, f'"{filters.week}"'))
     if filters.year_group is not None:
         where.append(_json_list_has(Placement.year_groups, str(filters.year_group)))
-    origin = await school_origin(db, user)
     order: list[Any] = [Placement.title, Placement.id]
     if origin is not None and filters.within_km:
         lat0, lon0 = origin

@@ -289,6 +289,7 @@ class ChoicePages(Controller):
         listed, _ = await placements_page(
             db_session,
             user=request.user,
+            origin=None,  # the file has no distances
             round_id=round_.id,
             filters=Filters(),
             today=today(),

@@ -28,7 +28,7 @@ from litestar.middleware.csrf import generate_csrf_token
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth, SessionAuthMiddleware
 from litestar.utils.scope.state import ScopeState
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from placements.accounts import api_tokens
@@ -72,14 +72,11 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         if session_id := connection.cookies.get(self.config.key):
             db = _request_db(connection)
             store = self.config.get_store_from_app(connection.scope["app"])
-            query = select(StoreEntry.value).where(
-                StoreEntry.key == session_id,
-                StoreEntry.namespace == store.namespace,  # type: ignore[attr-defined]
-                or_(StoreEntry.expires_at.is_(None), StoreEntry.expires_at > datetime.now(UTC)),
-            )
-            if owner := _owner(session_id):
-                query = query.add_columns(User).outerjoin(User, User.id == owner)
-            row = (await db.execute(query)).first()
+            owner = _owner(session_id)
+            values = {"key": session_id, "namespace": store.namespace, "now": datetime.now(UTC)}  # type: ignore[attr-defined]
+            if owner:
+                values["owner"] = owner
+            row = (await db.execute(_SESSION_AND_OWNER if owner else _SESSION, values)).first()
             if row is not None:
                 session = self.deserialize_data(row[0])
                 # The user row, if read, is held here for `_retrieve_user`: its lookup by id finds
@@ -125,6 +122,15 @@ class RotatingSessionBackend(ServerSideSessionBackend):
                 ).to_header(header=""),
             )
         await super().store_in_message(scope_session, message, connection)
+
+
+# Built once: a statement built afresh costs more CPU than PostgreSQL spends answering it.
+_SESSION = select(StoreEntry.value).where(
+    StoreEntry.key == bindparam("key"),
+    StoreEntry.namespace == bindparam("namespace"),
+    or_(StoreEntry.expires_at.is_(None), StoreEntry.expires_at > bindparam("now")),
+)
+_SESSION_AND_OWNER = _SESSION.add_columns(User).outerjoin(User, User.id == bindparam("owner"))
 
 
 def _owner(session_id: str) -> UUID | None:

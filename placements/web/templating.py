@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from jinja2 import (
@@ -102,6 +103,7 @@ def percent(rate: float | None) -> str:
     return "No data" if rate is None else f"{rate:.0%}"
 
 
+@lru_cache(maxsize=4096)  # a list of placements asks for the same few weeks on every row
 def week_commencing(iso_week: str) -> str:
     """An ISO week (2027-W25) as people say it, by its Monday: "w/c 21 June 2027"; text that is not
     a week of its year is shown as it is."""
