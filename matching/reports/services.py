@@ -14,10 +14,11 @@ import dataclasses
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, case, exists, func, select, true, type_coerce
+from sqlalchemy import ColumnElement, bindparam, case, exists, func, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.types import NullType
@@ -58,12 +59,31 @@ class Scope:
     def programme(self) -> bool:
         return self.school_id is None and self.employer_id is None
 
-    def outcomes(self) -> ColumnElement[bool]:
+    @property
+    def kind(self) -> str:
+        """Which of the report's statements serve this scope: see `_statement`."""
         if self.school_id is not None:
-            return Pupil.school_id == self.school_id
-        if self.employer_id is not None:
-            return Placement.employer_id == self.employer_id
-        return true()
+            return "school"
+        return "employer" if self.employer_id is not None else "programme"
+
+    def values(self, round_id: UUID) -> dict[str, Any]:
+        """The values of the report's statements' parameters; a statement takes those it names."""
+        return {"round_id": round_id, "school_id": self.school_id, "employer_id": self.employer_id}
+
+
+def _statement(build: Callable[[str], Any]) -> Callable[[str], Any]:
+    """A report statement built once for each kind of scope, its values bound when it runs: built
+    afresh, a report's five statements cost more CPU than the database spent answering them."""
+    return cache(build)
+
+
+def _outcomes_of(kind: str) -> ColumnElement[bool]:
+    """SQL: the outcomes (joined with their pupil and placement) a scope of this kind sees."""
+    if kind == "school":
+        return Pupil.school_id == bindparam("school_id")
+    if kind == "employer":
+        return Placement.employer_id == bindparam("employer_id")
+    return true()
 
 
 @dataclass
@@ -274,10 +294,9 @@ def _raw(id_column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     return type_coerce(id_column, NullType()).label(None)
 
 
-async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
-    # On the session's connection, past the ORM: plain columns need none of its row loading,
-    # which for a 5,000-pupil round took longer than SQLite's own work.
-    rows = await (await db.connection()).execute(
+@_statement
+def _facts_statement(kind: str) -> Any:
+    return (
         select(
             Outcome.rank,
             _raw(Outcome.placement_id),
@@ -300,8 +319,14 @@ async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
         .join(School, School.id == Pupil.school_id)
         .outerjoin(Placement, Placement.id == Outcome.placement_id)
         .outerjoin(FollowUp, FollowUp.outcome_id == Outcome.id)
-        .where(Outcome.round_id == round_id, Outcome.current.is_(True), scope.outcomes())
+        .where(Outcome.round_id == bindparam("round_id"), Outcome.current.is_(True), _outcomes_of(kind))
     )
+
+
+async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
+    # On the session's connection, past the ORM: plain columns need none of its row loading,
+    # which for a 5,000-pupil round took longer than SQLite's own work.
+    rows = await (await db.connection()).execute(_facts_statement(scope.kind), scope.values(round_id))
     facts = []
     for row in rows:
         rank, placement_id, explanation, employer_reply, school_reply, withdrawn_by = row[:6]
@@ -329,20 +354,25 @@ async def _facts(db: AsyncSession, round_id: UUID, scope: Scope) -> list[_Fact]:
     return facts
 
 
-async def _taking_part(db: AsyncSession, round_id: UUID, scope: Scope) -> dict[bool, int]:
-    """Pupils entered for the round, by priority (employers see only their offers, so none)."""
-    if scope.employer_id is not None:
-        return {}
+@_statement
+def _taking_part_statement(kind: str) -> Any:
     priority = Pupil.pupil_premium | Pupil.looked_after | Pupil.send
     query = (
         select(priority, func.count())
         .join(ChoiceEntry, ChoiceEntry.pupil_id == Pupil.id)
-        .where(ChoiceEntry.round_id == round_id)
+        .where(ChoiceEntry.round_id == bindparam("round_id"))
         .group_by(priority)
     )
-    if scope.school_id is not None:
-        query = query.where(Pupil.school_id == scope.school_id)
-    return {bool(p): n for p, n in await db.execute(query)}
+    return query.where(Pupil.school_id == bindparam("school_id")) if kind == "school" else query
+
+
+async def _taking_part(db: AsyncSession, round_id: UUID, scope: Scope) -> dict[bool, int]:
+    """Pupils entered for the round, by priority (employers see only their offers, so none)."""
+    if scope.employer_id is not None:
+        return {}
+    return {
+        bool(p): n for p, n in await db.execute(_taking_part_statement(scope.kind), scope.values(round_id))
+    }
 
 
 def _fill_headline(headline: Headline, facts: list[_Fact], taking_part: int) -> None:
@@ -401,6 +431,18 @@ def _band(km: float) -> str:
     return next((label for bound, label in TRAVEL_BANDS if km < bound), FAR)
 
 
+@_statement
+def _attendance_statement(kind: str) -> Any:
+    return (
+        select(func.count(), func.coalesce(func.sum(case((Attendance.attended, 1), else_=0)), 0))
+        .select_from(Attendance)
+        .join(Outcome, Outcome.id == Attendance.outcome_id)
+        .join(Pupil, Pupil.id == Outcome.pupil_id)
+        .join(Placement, Placement.id == Outcome.placement_id)
+        .where(Outcome.round_id == bindparam("round_id"), Outcome.current.is_(True), _outcomes_of(kind))
+    )
+
+
 async def _follow_up(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> FollowUpFigures:
     agreed = [f for f in facts if f.agreed]
     figures = FollowUpFigures(
@@ -412,39 +454,34 @@ async def _follow_up(db: AsyncSession, round_id: UUID, scope: Scope, facts: list
     )
     if not facts:
         return figures  # nothing published in the scope, so no attendance either
-    recorded, attended = (
-        await db.execute(
-            select(func.count(), func.coalesce(func.sum(case((Attendance.attended, 1), else_=0)), 0))
-            .select_from(Attendance)
-            .join(Outcome, Outcome.id == Attendance.outcome_id)
-            .join(Pupil, Pupil.id == Outcome.pupil_id)
-            .join(Placement, Placement.id == Outcome.placement_id)
-            .where(Outcome.round_id == round_id, Outcome.current.is_(True), scope.outcomes())
-        )
-    ).one()
+    recorded, attended = (await db.execute(_attendance_statement(scope.kind), scope.values(round_id))).one()
     figures.days_recorded, figures.days_attended = int(recorded), int(attended)
     return figures
+
+
+@_statement
+def _fills_statement(kind: str) -> Any:
+    query = (
+        select(_raw(Placement.id), Placement.title, Placement.pathway, Placement.capacity)
+        .add_columns(_raw(Employer.id), Employer.name)
+        .join(Employer, Employer.id == Placement.employer_id)
+        .where(Placement.round_id == bindparam("round_id"), Placement.status == PlacementStatus.PUBLISHED)
+        .order_by(Employer.name, Placement.title, Placement.id)
+    )
+    return query.where(Placement.employer_id == bindparam("employer_id")) if kind == "employer" else query
 
 
 async def _fills(
     db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]
 ) -> tuple[list[Fill], list[Fill], list[Fill]]:
     """Fill of each placement, employer and pathway: published places against offers holding them."""
-    query = (
-        select(_raw(Placement.id), Placement.title, Placement.pathway, Placement.capacity)
-        .add_columns(_raw(Employer.id), Employer.name)
-        .join(Employer, Employer.id == Placement.employer_id)
-        .where(Placement.round_id == round_id, Placement.status == PlacementStatus.PUBLISHED)
-        .order_by(Employer.name, Placement.title, Placement.id)
-    )
-    if scope.employer_id is not None:
-        query = query.where(Placement.employer_id == scope.employer_id)
     offered = Counter(f.placement_id for f in facts if f.holds_place)
     agreed = Counter(f.placement_id for f in facts if f.agreed)
     placements: list[Fill] = []
     employers: dict[object, Fill] = {}
     pathways: dict[str, Fill] = defaultdict(lambda: Fill(""))
-    for placement_id, title, pathway, capacity, employer_id, employer_name in await db.execute(query):
+    rows = await db.execute(_fills_statement(scope.kind), scope.values(round_id))
+    for placement_id, title, pathway, capacity, employer_id, employer_name in rows:
         row = Fill(title, capacity, offered.get(placement_id, 0), agreed.get(placement_id, 0), employer_name)
         placements.append(row)
         for total in (employers.setdefault(employer_id, Fill(employer_name)), pathways[pathway]):
@@ -457,11 +494,11 @@ async def _fills(
     return placements, list(employers.values()), sorted(pathways.values(), key=lambda fill: fill.name)
 
 
-async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> list[SchoolFigures]:
-    """Pupils registered, consenting, entered and placed, for every school (or the one school)."""
+@_statement
+def _schools_statement(kind: str) -> Any:
     consent = case((has_current_consent(), 1), else_=0)
     # A school's own view counts its own pupils only, not the programme's.
-    own = [Pupil.school_id == scope.school_id] if scope.school_id is not None else []
+    own = [Pupil.school_id == bindparam("school_id")] if kind == "school" else []
     registered = (
         select(Pupil.school_id, func.count().label("pupils"), func.sum(consent).label("consenting"))
         .where(*own)
@@ -471,7 +508,7 @@ async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_
     entered = (
         select(Pupil.school_id, func.count().label("pupils"))
         .join(ChoiceEntry, ChoiceEntry.pupil_id == Pupil.id)
-        .where(ChoiceEntry.round_id == round_id, *own)
+        .where(ChoiceEntry.round_id == bindparam("round_id"), *own)
         .group_by(Pupil.school_id)
         .subquery()
     )
@@ -491,13 +528,18 @@ async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_
         .outerjoin(entered, entered.c.school_id == School.id)
         .order_by(School.name, School.id)
     )
-    if scope.school_id is not None:
-        query = query.where(School.id == scope.school_id)
+    return query.where(School.id == bindparam("school_id")) if kind == "school" else query
+
+
+async def _schools(db: AsyncSession, round_id: UUID, scope: Scope, facts: list[_Fact]) -> list[SchoolFigures]:
+    """Pupils registered, consenting, entered and placed, for every school (or the one school)."""
     schools = {
         sid: SchoolFigures(
             name, int(pupils or 0), int(consenting or 0), int(with_choices or 0), has_advisor=advised
         )
-        for sid, name, pupils, consenting, with_choices, advised in await db.execute(query)
+        for sid, name, pupils, consenting, with_choices, advised in await db.execute(
+            _schools_statement(scope.kind), scope.values(round_id)
+        )
     }
     for f in facts:
         if f.school_id in schools:
