@@ -8,6 +8,7 @@ answer as a banner, and the coordinators' review queue lists it as "what is miss
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, true
@@ -78,6 +79,7 @@ def insurance_warning(compliance: EmployerCompliance | None, today: date) -> str
     return None
 
 
+@lru_cache(maxsize=4)  # built once a day, not for every list of placements a school opens
 def eligible_clause(today: date) -> Any:
     """SQL for `matching_problems(...) == []`, on Employer joined to EmployerCompliance."""
     c = EmployerCompliance
