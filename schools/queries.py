@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -21,6 +22,7 @@ from placements.web.counting import page_of
 from schools.models import PUPILS_BY_NAME, Consent, Pupil, PupilImport, School
 
 
+@cache  # the same SQL in every query that asks, so built once
 def has_current_consent() -> ColumnElement[bool]:
     """SQL: the pupil has a consent record not withdrawn (withdrawal closes every open record).
 
