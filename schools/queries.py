@@ -112,7 +112,9 @@ async def list_schools(
     advisor = exists().where(
         User.school_id == School.id, User.is_digital_advisor.is_(True), User.is_active.is_(True)
     )
-    query: Select[Any] = select(School).where(_school_scope(user))
+    # Each school's pupils counted in the same query, not in one more.
+    pupils = select(func.count()).where(Pupil.school_id == School.id).scalar_subquery()
+    query: Select[Any] = select(School, pupils).where(_school_scope(user))
     if search:
         text = search.strip()
         query = query.where(
@@ -126,17 +128,7 @@ async def list_schools(
     if without_advisor:
         query = query.where(~advisor)
     rows, total = await page_of(db, query, order_by=[School.name], limit=limit, offset=offset)
-    schools = [school for (school,) in rows]
-    ids = [school.id for school in schools]
-    counts = dict(
-        (
-            await db.execute(
-                select(Pupil.school_id, func.count())
-                .where(Pupil.school_id.in_(ids))
-                .group_by(Pupil.school_id)
-            )
-        ).all()  # type: ignore[arg-type]
-    )
+    ids = [school.id for school, _ in rows]
     advisors: dict[UUID, list[str]] = {}
     for school_id, name in await db.execute(
         select(User.school_id, User.name)
@@ -144,7 +136,7 @@ async def list_schools(
         .order_by(User.name)
     ):
         advisors.setdefault(school_id, []).append(name)
-    listed = [SchoolRow(school, counts.get(school.id, 0), advisors.get(school.id, [])) for school in schools]
+    listed = [SchoolRow(school, count, advisors.get(school.id, [])) for school, count in rows]
     return listed, total
 
 
