@@ -117,6 +117,11 @@ def week_commencing(iso_week: str) -> str:
     return f"w/c {monday.day} {monday:%B %Y}"
 
 
+def weeks_commencing(iso_weeks: list[str] | None) -> str:
+    """ISO weeks as people say them, one after another: "w/c 21 June 2027, w/c 28 June 2027"."""
+    return ", ".join(map(week_commencing, iso_weeks or ()))
+
+
 def build_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader(
@@ -139,6 +144,7 @@ def build_environment() -> Environment:
         percent=percent,
         role_item=role_item,
         week_commencing=week_commencing,
+        weeks_commencing=weeks_commencing,
     )
     environment.globals["service_name"] = "Placements"
     return environment

@@ -3,7 +3,7 @@ still store the round's ISO weeks."""
 
 from __future__ import annotations
 
-from placements.web.templating import week_commencing
+from placements.web.templating import week_commencing, weeks_commencing
 from tests.matching.pages_support import enter_choices
 from tests.matching.published import publish_choices
 
@@ -16,6 +16,11 @@ def test_an_iso_week_is_named_by_its_monday():
     assert week_commencing("2026-W53") == "w/c 28 December 2026"
     assert week_commencing("2027-W53") == "2027-W53"  # 2027 has 52 weeks
     assert week_commencing("next week") == "next week"
+
+
+def test_several_weeks_are_named_one_after_another():
+    assert weeks_commencing(["2027-W25", "2027-W26"]) == f"{FIRST_WEEK}, w/c 28 June 2027"
+    assert weeks_commencing([]) == weeks_commencing(None) == ""
 
 
 async def test_every_role_sees_weeks_as_dates(client, db, scenario):
