@@ -73,9 +73,8 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             db = _request_db(connection)
             store = self.config.get_store_from_app(connection.scope["app"])
             owner = _owner(session_id)
-            values = {"key": session_id, "namespace": store.namespace, "now": datetime.now(UTC)}  # type: ignore[attr-defined]
-            if owner:
-                values["owner"] = owner
+            namespace = store.namespace  # type: ignore[attr-defined]
+            values = {"key": session_id, "namespace": namespace, "now": datetime.now(UTC), "owner": owner}
             row = (await db.execute(_SESSION_AND_OWNER if owner else _SESSION, values)).first()
             if row is not None:
                 session = self.deserialize_data(row[0])
