@@ -95,9 +95,12 @@ def _prepare(settings) -> dict[str, str]:
 
 
 @contextmanager
-def _serving(command: list[str], env: dict[str, str], port: int) -> Iterator[int]:
-    """Run a server until the block ends; yields its process id once it answers."""
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
+def _serving(command: list[str], env: dict[str, str], port: int, cwd: Path | None = None) -> Iterator[int]:
+    """Run a server (from `cwd`'s code, if given) until the block ends; yields its process id once
+    it answers."""
+    process = subprocess.Popen(  # noqa: S603
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         deadline = time.monotonic() + 60
         while True:
