@@ -16,7 +16,6 @@ is best: on SQLite the two servers take turns at one file's write lock.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
@@ -74,10 +73,7 @@ def main() -> None:
         other = Path(tmp) / "other"
         _worktree(args.rev, other)
         try:
-            url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{Path(tmp) / 'ab.sqlite3'}"
-            env = {**os.environ, "DATABASE_URL": url, "PLACEMENTS_ENV": "development"}
-            if url.startswith("sqlite"):
-                env.pop("REDIS_URL", None)
+            env = web_load._environment(Path(tmp))
             emails = web_load._prepare(settings_from_env(env))
             print(
                 f"server CPU ms per page: {args.turns} turns of {args.seconds} s, "

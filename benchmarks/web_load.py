@@ -94,6 +94,16 @@ def _prepare(settings) -> dict[str, str]:
     return {role: next(email for email, kind in accounts if kind.startswith(role)) for role in SIGNED_IN}
 
 
+def _environment(tmp: Path) -> dict[str, str]:
+    """The servers' environment: DATABASE_URL's database, or an SQLite file in `tmp`; REDIS_URL
+    only beside PostgreSQL (on SQLite, jobs run in the web process)."""
+    url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{tmp / 'load.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "PLACEMENTS_ENV": "development"}
+    if url.startswith("sqlite"):
+        env.pop("REDIS_URL", None)
+    return env
+
+
 @contextmanager
 def _serving(command: list[str], env: dict[str, str], port: int, cwd: Path | None = None) -> Iterator[int]:
     """Run a server (from `cwd`'s code, if given) until the block ends; yields its process id once
@@ -221,13 +231,9 @@ def main() -> None:
     from placements.settings import settings_from_env
 
     with tempfile.TemporaryDirectory() as tmp:
-        url = os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{Path(tmp) / 'load.sqlite3'}"
-        redis = os.environ.get("REDIS_URL") if not url.startswith("sqlite") else None
+        env = _environment(Path(tmp))
+        url, redis = env["DATABASE_URL"], env.get("REDIS_URL")
         workers = args.workers if redis else 1
-        env = {**os.environ, "DATABASE_URL": url, "PLACEMENTS_ENV": "development"}
-        env.pop("REDIS_URL", None)
-        if redis:
-            env["REDIS_URL"] = redis
         settings = settings_from_env(env)
         limit = settings.concurrent_requests
         emails = _prepare(settings)
