@@ -57,7 +57,7 @@ class Scope:
 
     @property
     def programme(self) -> bool:
-        return self.school_id is None and self.employer_id is None
+        return self.kind == "programme"
 
     @property
     def kind(self) -> str:
